@@ -1,0 +1,1 @@
+"""The HTTP side: a FastAPI app serving queries, heatmaps and the web page."""

@@ -1,0 +1,1 @@
+"""The torch side: models, datasets, the LRP engine, relevance flows and the ingest worker."""

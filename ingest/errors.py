@@ -1,0 +1,5 @@
+"""The one exception type the command line turns into a clear message and a non-zero exit."""
+
+
+class RelexError(Exception):
+    """A problem the user can fix (bad input, missing file, wrong weights): say what, never a traceback."""
