@@ -2,4 +2,4 @@
 
 
 class RelexError(Exception):
-    """A problem the user can fix (bad input, missing file, wrong weights): say what, never a traceback."""
+    """A problem the user can fix (bad input, a missing file, wrong weights): no traceback."""

@@ -60,7 +60,7 @@ class Preprocessing:
         return (inputs * std + mean).clamp(0.0, 1.0)
 
     def bounds(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Lowest and highest possible input values per channel, shape ``(1, C, 1, 1)`` (zB rule)."""
+        """Lowest and highest possible input values per channel, shape ``(1, C, 1, 1)``."""
         low = self.normalise(torch.zeros(self.channels, 1, 1))
         high = self.normalise(torch.ones(self.channels, 1, 1))
         return low.unsqueeze(0), high.unsqueeze(0)
@@ -75,7 +75,7 @@ class Preprocessing:
 
 
 def small_cnn(in_channels: int, image_size: int, num_classes: int) -> nn.Sequential:
-    """A VGG-style CNN for small images (28x28 grey or 64x64 colour): 3x3 convs, max-pools, 2 FCs."""
+    """A VGG-style CNN for small images (28x28 grey, 64x64 colour): 3x3 convs, pools, 2 FCs."""
     widths = (16, 32) if image_size <= 32 else (16, 32, 64)
     layers: list[nn.Module] = []
     channels = in_channels
@@ -139,9 +139,7 @@ ARCHITECTURES: dict[str, Architecture] = {
     "smallcnn64": Architecture(
         name="smallcnn64",
         build=lambda num_classes: small_cnn(3, 64, num_classes),
-        preprocessing=Preprocessing(
-            size=64, crop=64, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)
-        ),
+        preprocessing=Preprocessing(size=64, crop=64, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),
         num_classes=10,
     ),
 }
@@ -180,7 +178,7 @@ def imagenet_weights_path(arch: Architecture) -> Path:
 
 
 def load_model(name: str, weights: str = "none", *, seed: int = 0) -> LoadedModel:
-    """Build model ``name`` and load ``weights``: ``imagenet``, ``none`` (seeded random) or a path."""
+    """Build model ``name`` with ``weights``: ``imagenet``, ``none`` (seeded random) or a path."""
     arch = architecture(name)
     if weights == "none":
         with torch.random.fork_rng(devices=[]):
@@ -197,14 +195,13 @@ def load_model(name: str, weights: str = "none", *, seed: int = 0) -> LoadedMode
                 f"(from {arch.torchvision_weights.url}) into {path.parent} "
                 "(set TORCH_HOME to use another cache folder), or pass --weights PATH"
             )
-        state, names = _read_checkpoint(path, arch)
-        names = names or tuple(arch.torchvision_weights.meta["categories"])  # type: ignore[union-attr]
-        return _from_state(arch, state, names, "imagenet", path)
+        state, stored_names = _read_checkpoint(path, arch)
+        return _from_state(arch, state, stored_names, "imagenet", path)
     path = Path(weights)
     if not path.is_file():
         raise RelexError(f"weights file {weights} does not exist (or use 'imagenet' or 'none')")
-    state, names = _read_checkpoint(path, arch)
-    return _from_state(arch, state, names, str(path), path)
+    state, stored_names = _read_checkpoint(path, arch)
+    return _from_state(arch, state, stored_names, str(path), path)
 
 
 def save_checkpoint(
@@ -276,7 +273,9 @@ def _from_state(
         raise RelexError(f"weights file {path} does not fit model {arch.name}: {details}")
     module.load_state_dict(state)
     if names is not None and len(names) != num_classes:
-        raise RelexError(f"weights file {path} names {len(names)} classes for {num_classes} outputs")
+        raise RelexError(
+            f"weights file {path} names {len(names)} classes for {num_classes} outputs"
+        )
     return _loaded(
         arch,
         module,
