@@ -34,6 +34,8 @@ class Composite:
     linear: Rule
     first: Rule | None = None
     pooling: PoolingRule = field(default_factory=PoolingRule)
+    output_magnitude: bool = False
+    """Start from ``|logit|`` instead of the logit (relative LRP: see its rule)."""
 
     def rule_for(self, kind: str, *, is_first: bool) -> Rule:
         if is_first and self.first is not None:
@@ -94,7 +96,9 @@ def uniform_epsilon(epsilon: float = 1e-6, *, name: str = "epsilon") -> Composit
 
 def relative() -> Composite:
     """Relative LRP in every layer (see :class:`ingest.lrp.rules.Relative`)."""
-    return Composite("rlrp", Relative(), Relative(), pooling=PoolingRule(None))
+    return Composite(
+        "rlrp", Relative(), Relative(), pooling=PoolingRule(None), output_magnitude=True
+    )
 
 
 COMPOSITES: dict[str, Callable[[Tensor, Tensor], Composite]] = {

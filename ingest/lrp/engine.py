@@ -144,7 +144,8 @@ def propagate(
     if INPUT_LAYER in masks:
         relevance = relevance * _broadcast(masks[INPUT_LAYER], relevance)
     neuron_relevance[INPUT_LAYER] = _per_neuron(relevance)
-    return Relevance(relevance, neuron_relevance, flows)
+    bottom_up = dict(reversed(neuron_relevance.items()))
+    return Relevance(relevance, bottom_up, dict(reversed(flows.items())))
 
 
 def selection_masks(

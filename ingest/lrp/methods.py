@@ -120,6 +120,8 @@ class LRP:
                 raise RelexError("flow_groups needs one non-negative group id per image")
             group_count = int(groups.max()) + 1
         start = output_relevance(logits, resolved)
+        if self.composite.output_magnitude:
+            start = start.abs()
         with torch.no_grad():
             result = propagate(
                 self.network,
@@ -183,24 +185,24 @@ class GradientXInput(_GradientMethod):
 
 
 def integration_points(steps: int, method: IntegrationMethod) -> tuple[list[float], list[float]]:
-    """Points ``alpha`` in [0, 1] and weights of a quadrature with ``steps`` points."""
+    """Points ``alpha`` in [0, 1] and weights of a quadrature with ``steps`` points, as captum
+    defines them (so results are comparable). Its trapezoid rule takes steps of ``1/steps`` with
+    halved end weights, which sum to ``1 - 1/steps``, not 1."""
     if steps < 1:
         raise RelexError("integrated gradients needs at least one step")
     if method == "gausslegendre":
         nodes, weights = np.polynomial.legendre.leggauss(steps)
         return list(0.5 * (nodes + 1)), list(0.5 * weights)
+    offsets = {"riemann_left": 0.0, "riemann_right": 1.0, "riemann_middle": 0.5}
+    weights = np.full(steps, 1 / steps)
     if method == "riemann_trapezoid":
         if steps < 2:
             raise RelexError("the trapezoid rule needs at least two steps")
-        alphas = np.linspace(0, 1, steps)
-        weights = np.full(steps, 1 / (steps - 1))
         weights[[0, -1]] /= 2
-        return list(alphas), list(weights)
-    offsets = {"riemann_left": 0.0, "riemann_right": 1.0, "riemann_middle": 0.5}
+        return list(np.linspace(0, 1, steps)), list(weights)
     if method not in offsets:
         raise RelexError(f"unknown integration method {method!r}")
-    alphas = (np.arange(steps) + offsets[method]) / steps
-    return list(alphas), [1 / steps] * steps
+    return list((np.arange(steps) + offsets[method]) / steps), list(weights)
 
 
 class IntegratedGradients(_GradientMethod):

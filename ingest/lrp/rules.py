@@ -233,6 +233,8 @@ class Relative(Rule):
     ``U_i = sum_j a_i w_ij R_j`` is then rescaled by one positive factor per image and layer,
     ``c = ||R_upper||_1 / ||U||_1`` (0 when ``U`` is all zero), so the L1 mass of relevance is the
     same in every layer (the conservation law up to one factor per layer) and signs are kept.
+    The output relevance is ``|f_t(x)|``: without the division by ``z_j`` a negative logit would
+    otherwise flip every sign, so each message keeps the sign of its contribution ``a_i w_ij``.
     """
 
     rescale_layer: ClassVar[bool] = True
