@@ -1,1 +1,63 @@
-"""The graph side: schema, store backends and the Cypher query catalogue (no torch here)."""
+"""The graph side: schema, store backends and the Cypher query catalogue (no torch here).
+
+Open a store with ``open_store()`` (settings from the environment) or construct
+``EmbeddedStore`` / ``Neo4jStore`` directly; write rows from ``queries.rows``.
+"""
+
+from queries.errors import (
+    EngineConflictError,
+    InvalidRowError,
+    NotFoundError,
+    QueryError,
+    ReadOnlyStoreError,
+    StoreError,
+    StoreInUseError,
+)
+from queries.rows import (
+    ClassRelevanceRow,
+    ClassRow,
+    DatasetRow,
+    FlowBatch,
+    FlowRow,
+    ImageRelevanceRow,
+    ImageRow,
+    LayerRow,
+    ModelRow,
+    NeuronRow,
+    NodeRow,
+    RelevanceRow,
+    RunRow,
+    params_json,
+    utc_now,
+)
+from queries.settings import StoreSettings, open_store
+from queries.store import Counts, GraphStore
+
+__all__ = [
+    "ClassRelevanceRow",
+    "ClassRow",
+    "Counts",
+    "DatasetRow",
+    "EngineConflictError",
+    "FlowBatch",
+    "FlowRow",
+    "GraphStore",
+    "ImageRelevanceRow",
+    "ImageRow",
+    "InvalidRowError",
+    "LayerRow",
+    "ModelRow",
+    "NeuronRow",
+    "NodeRow",
+    "NotFoundError",
+    "QueryError",
+    "ReadOnlyStoreError",
+    "RelevanceRow",
+    "RunRow",
+    "StoreError",
+    "StoreInUseError",
+    "StoreSettings",
+    "open_store",
+    "params_json",
+    "utc_now",
+]

@@ -1,0 +1,3 @@
+// Nodes by label.
+MATCH (n)
+RETURN label(n) AS label, count(*) AS n;

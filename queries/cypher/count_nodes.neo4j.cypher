@@ -1,0 +1,4 @@
+// Nodes by label.
+MATCH (n)
+UNWIND labels(n) AS label
+RETURN label, count(*) AS n;

@@ -1,0 +1,3 @@
+// Relationships by type.
+MATCH ()-[r]->()
+RETURN label(r) AS type, count(*) AS n;

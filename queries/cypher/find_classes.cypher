@@ -1,0 +1,4 @@
+// Which of the given ids ($ids) exist as Class nodes.
+MATCH (n:Class)
+WHERE n.id IN $ids
+RETURN n.id AS id;

@@ -1,0 +1,4 @@
+// Which of the given ids ($ids) exist as Image nodes.
+MATCH (n:Image)
+WHERE n.id IN $ids
+RETURN n.id AS id;

@@ -1,0 +1,240 @@
+"""The embedded store: one adapter for the Kuzu family (``kuzu`` or ``ladybug``).
+
+Bulk writes go through ``COPY FROM`` an Arrow table. Kuzu's COPY fails on a duplicate primary
+key and relationship tables have no key at all, so upserts are built around it:
+
+- nodes are merged from the table with ``LOAD FROM $rows MERGE ...`` (tens of thousands of
+  rows per second; nodes are few);
+- FLOW and RELEVANT edges are copied. Before a copy, one count query asks whether the run
+  already has edges for the batch's classes (or images). Only if it does, the edges with the
+  batch's keys are deleted first, in the same transaction as the copy (the slower path that a
+  rewrite takes).
+
+A writer holds an OS lock on "<db>.lock" (see ``queries.lock``). A read-only handle takes no
+lock; Kuzu itself refuses to open a file another process is writing (ladybug allows it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from queries import catalogue, frames
+from queries.engines import DEFAULT_ENGINE, load_engine
+from queries.errors import (
+    NotFoundError,
+    QueryError,
+    ReadOnlyStoreError,
+    StoreError,
+    StoreInUseError,
+)
+from queries.lock import StoreLock, in_use_error
+from queries.rows import ClassRelevanceRow, FlowBatch, FlowRow, NodeRow, RelevanceRow
+from queries.store import GraphStore, NodeWrite, as_batches, split_relevance
+
+log = logging.getLogger(__name__)
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def used_params(cypher: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The parameters that ``cypher`` refers to (Kuzu rejects any others)."""
+    if not params:
+        return {}
+    named = set(_PARAM.findall(cypher))
+    return {key: value for key, value in params.items() if key in named}
+
+
+class EmbeddedStore(GraphStore):
+    """A Kuzu-family database file at ``path``, opened by engine "kuzu" or "ladybug"."""
+
+    dialect: ClassVar[str] = "kuzu"
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        engine: str = DEFAULT_ENGINE,
+        read_only: bool = False,
+        max_threads: int = 0,
+    ) -> None:
+        super().__init__(read_only=read_only)
+        self.path = Path(path)
+        self.engine = engine
+        module = load_engine(engine)
+        self._mutex = threading.RLock()
+        self._lock = StoreLock(self.path)
+        self._closed = True
+        if read_only and not self.path.exists():
+            raise NotFoundError(f"store {self.path} does not exist, so it cannot be read")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock.acquire()
+        try:
+            self._db = module.Database(
+                str(self.path), read_only=read_only, max_num_threads=max_threads
+            )
+            self._conn = module.Connection(self._db)
+        except RuntimeError as exc:
+            self._lock.release()
+            raise self._open_error(exc) from exc
+        self._closed = False
+        log.info("opened %s with %s%s", self.describe(), engine, " (read-only)" * read_only)
+
+    def describe(self) -> str:
+        """The store's path, for messages."""
+        return f"store {self.path}"
+
+    def _open_error(self, exc: RuntimeError) -> StoreError:
+        message = str(exc)
+        if "lock" in message.lower():
+            if self.read_only:
+                return in_use_error(self.path)
+            return StoreInUseError(f"{self.describe()} is in use by another (read-only) process")
+        return StoreError(f"cannot open {self.describe()} with {self.engine}: {message}")
+
+    def _error(self, exc: RuntimeError, cypher: str) -> StoreError:
+        message = str(exc)
+        if "read-only" in message:
+            return ReadOnlyStoreError(f"cannot write: {self.describe()} was opened read-only")
+        if "Unable to find primary key value" in message:
+            return NotFoundError(
+                f"{message} (a row refers to a node missing from {self.describe()}: "
+                "write that node first)"
+            )
+        if "does not exist" in message:
+            return QueryError(f"{message} (in {self.describe()}; did you call create_schema()?)")
+        return QueryError(f"{message}\nin query: {' '.join(cypher.split())[:300]}")
+
+    def _execute(self, cypher: str, params: Mapping[str, Any] | None = None) -> Any:
+        with self._mutex:
+            if self._closed:
+                raise StoreError(f"{self.describe()} is closed")
+            try:
+                return self._conn.execute(cypher, used_params(cypher, params))
+            except RuntimeError as exc:
+                raise self._error(exc, cypher) from exc
+
+    def _run(self, name: str, params: Mapping[str, Any] | None = None) -> None:
+        self._execute(catalogue.load(name, self.dialect), params).close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._mutex:
+            self._execute("BEGIN TRANSACTION").close()
+            try:
+                yield
+            except BaseException:
+                self._rollback()
+                raise
+            self._execute("COMMIT").close()
+
+    def _rollback(self) -> None:
+        try:
+            self._execute("ROLLBACK").close()
+        except QueryError as exc:  # Kuzu has already rolled back after a failed statement.
+            log.debug("rollback after a failed statement: %s", exc)
+
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run one statement; every row as a dict keyed by column name."""
+        result = self._execute(cypher, params)
+        try:
+            columns = result.get_column_names()
+            return [dict(zip(columns, row, strict=True)) for row in result.get_all()]
+        finally:
+            result.close()
+
+    def create_schema(self) -> None:
+        """Create every node and relationship table that is missing."""
+        self._check_writable("create the schema")
+        with self._transaction():
+            for statement in catalogue.statements("schema", self.dialect):
+                self._execute(statement).close()
+
+    def _write_node_group(self, spec: NodeWrite, rows: Sequence[NodeRow]) -> None:
+        with self._transaction():
+            self._run(spec.write, {"rows": frames.node_table(rows)})
+            links = spec.link_records(rows)
+            if spec.link and links:
+                self._run(spec.link, {"rows": pa.Table.from_pylist(links)})
+
+    def write_flows(self, flows: FlowBatch | Sequence[FlowRow]) -> None:
+        """Copy FLOW edges; keys the run already has for these classes are replaced."""
+        self._check_writable("write flows")
+        for batch in as_batches(flows):
+            started = time.perf_counter()
+            table = frames.flow_table(batch)
+            classes = pc.unique(table.column("cls")).to_pylist()
+            (found,) = self.query_named("count_run_flows", {"run": batch.run, "classes": classes})
+            with self._transaction():
+                if found["n"]:
+                    log.info("run %s already has flows of these classes: replacing", batch.run)
+                    self._run("delete_flow_keys", {"rows": frames.flow_keys(table)})
+                self._run("write_flows", {"rows": table})
+            log.info(
+                "wrote %d flows of run %s in %.2fs",
+                len(batch),
+                batch.run,
+                time.perf_counter() - started,
+            )
+
+    def write_relevance(self, rows: Sequence[RelevanceRow]) -> None:
+        """Copy RELEVANT edges; keys the run already has for these sources are replaced."""
+        self._check_writable("write relevance")
+        classes, images = split_relevance(rows)
+        for kind, group in (("class", classes), ("image", images)):
+            by_run: dict[str, list[RelevanceRow]] = {}
+            for row in group:
+                by_run.setdefault(row.run, []).append(row)
+            for run, run_rows in by_run.items():
+                self._copy_relevance(kind, run, run_rows)
+
+    def _copy_relevance(self, kind: str, run: str, rows: Sequence[RelevanceRow]) -> None:
+        table = frames.relevance_table(rows)
+        sources = sorted(
+            {row.class_id if isinstance(row, ClassRelevanceRow) else row.image for row in rows}
+        )
+        (found,) = self.query_named(f"count_{kind}_relevance", {"run": run, "sources": sources})
+        with self._transaction():
+            if found["n"]:
+                keys = table.select(["src", "dst", "run"])
+                self._run(f"delete_{kind}_relevance_keys", {"rows": keys})
+            self._run(f"write_{kind}_relevance", {"rows": table})
+
+    def delete_run_class(self, run: str, class_id: str) -> None:
+        """Delete one class's FLOW and per-class RELEVANT edges of one run."""
+        self._check_writable("delete a class")
+        params = {"run": run, "class_id": class_id}
+        with self._transaction():
+            self._run("delete_run_class_flows", params)
+            self._run("delete_run_class_relevance", params)
+        log.info("deleted class %s of run %s from %s", class_id, run, self.describe())
+
+    def delete_run(self, run: str) -> None:
+        """Delete a run's FLOW and RELEVANT edges and its Run node."""
+        self._check_writable("delete a run")
+        with self._transaction():
+            for name in ("delete_run_flows", "delete_run_relevance", "delete_run_node"):
+                self._run(name, {"run": run})
+        log.info("deleted run %s from %s", run, self.describe())
+
+    def close(self) -> None:
+        """Close the database and release the write lock."""
+        with self._mutex:
+            if self._closed:
+                return
+            self._closed = True
+            self._conn.close()
+            self._db.close()
+            self._lock.release()
+            log.info("closed %s", self.describe())

@@ -1,0 +1,29 @@
+"""Exceptions for problems a user can fix: each message names the store, the row or the query."""
+
+
+class StoreError(Exception):
+    """Base class: something about the graph store the user can fix."""
+
+
+class StoreInUseError(StoreError):
+    """Another process (or another handle in this one) holds the embedded store for writing."""
+
+
+class ReadOnlyStoreError(StoreError):
+    """A write was attempted through a read-only store."""
+
+
+class NotFoundError(StoreError):
+    """A store, a query file, or a node that a row refers to does not exist."""
+
+
+class InvalidRowError(StoreError, ValueError):
+    """A row (or an id part) is malformed: empty id parts, a bad kind or status, bad JSON."""
+
+
+class QueryError(StoreError):
+    """The database rejected a query; the message carries the database's own words."""
+
+
+class EngineConflictError(StoreError):
+    """kuzu and ladybug were both asked for in one process; they cannot share it."""

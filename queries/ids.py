@@ -1,0 +1,53 @@
+"""Deterministic ids: the same model, layer, neuron, class or image always gets the same id.
+
+Because ids are derived from names and indices (never counters or uuids), writing a batch again
+rewrites the same rows instead of duplicating them. Names may not contain "/", the separator.
+"""
+
+from queries.errors import InvalidRowError
+
+SEP = "/"
+
+
+def _part(what: str, value: str) -> str:
+    if not value:
+        raise InvalidRowError(f"{what} must not be empty")
+    if SEP in value:
+        raise InvalidRowError(f"{what} {value!r} must not contain {SEP!r}")
+    return value
+
+
+def model_id(model: str) -> str:
+    """Id of a Model node: its name, e.g. "vgg16"."""
+    return _part("model name", model)
+
+
+def layer_id(model: str, layer: str) -> str:
+    """Id of a Layer node: "<model>/<layer>", e.g. "vgg16/features.0"."""
+    return f"{_part('model name', model)}{SEP}{_part('layer name', layer)}"
+
+
+def neuron_id(model: str, layer: str, index: int) -> str:
+    """Id of a Neuron node: "<model>/<layer>/<index>" (a channel, unit or logit index)."""
+    if index < 0:
+        raise InvalidRowError(f"neuron index {index} of {model}/{layer} must be >= 0")
+    return f"{layer_id(model, layer)}{SEP}{index}"
+
+
+def dataset_id(dataset: str) -> str:
+    """Id of a Dataset node: its name, e.g. "imagenette"."""
+    return _part("dataset name", dataset)
+
+
+def class_id(dataset: str, index: int) -> str:
+    """Id of a Class node, scoped to its dataset: "<dataset>/<class index>"."""
+    if index < 0:
+        raise InvalidRowError(f"class index {index} of dataset {dataset} must be >= 0")
+    return f"{dataset_id(dataset)}{SEP}{index}"
+
+
+def image_id(dataset: str, path: str) -> str:
+    """Id of an Image node: "<dataset>/<path relative to the dataset root>"."""
+    if not path:
+        raise InvalidRowError(f"image path in dataset {dataset} must not be empty")
+    return f"{dataset_id(dataset)}{SEP}{path}"

@@ -1,0 +1,233 @@
+"""The Neo4j 5 backend through the official ``neo4j`` driver (Bolt), never py2neo.
+
+The driver is created once and passed in (``Neo4jStore(driver)``), or built from settings
+(``Neo4jStore.connect(uri, user, password)``). Writes are ``UNWIND $rows AS row MERGE ...``
+batches of ``batch_size`` rows, each batch one managed transaction
+(``session.execute_write``), which the driver retries on transient errors. Deletes run in
+batches of ``batch_size`` until nothing is left, so no transaction grows unbounded.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, ClassVar
+
+import neo4j
+from neo4j.exceptions import ClientError, Neo4jError
+
+from queries import catalogue
+from queries.errors import NotFoundError, QueryError, ReadOnlyStoreError, StoreError
+from queries.rows import FlowBatch, FlowRow, NodeRow, RelevanceRow
+from queries.store import GraphStore, NodeWrite, as_batches, split_relevance
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 10_000
+
+# Every catalogue query this backend runs (the grammar test parses each of them).
+QUERY_NAMES = (
+    "schema",
+    "write_models",
+    "write_datasets",
+    "write_layers",
+    "link_layers",
+    "write_neurons",
+    "link_neurons",
+    "write_classes",
+    "write_images",
+    "write_runs",
+    "link_runs",
+    "find_models",
+    "find_datasets",
+    "find_layers",
+    "write_flows",
+    "write_class_relevance",
+    "write_image_relevance",
+    "delete_run_class_flows",
+    "delete_run_class_relevance",
+    "delete_run_flows",
+    "delete_run_relevance",
+    "delete_run_node",
+    "get_run",
+    "count_nodes",
+    "count_relationships",
+)
+
+
+def batched(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    """Consecutive slices of at most ``size`` rows."""
+    for start in range(0, len(rows), size):
+        yield list(rows[start : start + size])
+
+
+def flow_records(batch: FlowBatch) -> list[dict[str, Any]]:
+    """A FLOW batch as ``row`` maps for write_flows.neo4j.cypher (NaN becomes null)."""
+
+    def number(value: float) -> float | None:
+        return None if math.isnan(value) else float(value)
+
+    return [
+        {
+            "src": str(upper),
+            "dst": str(lower),
+            "run": batch.run,
+            "cls": str(class_id),
+            "relevance": number(relevance),
+            "share": number(share),
+            "cost": number(cost),
+        }
+        for class_id, upper, lower, relevance, share, cost in zip(
+            *batch.columns(), batch.cost(), strict=True
+        )
+    ]
+
+
+def _run_tx(
+    tx: neo4j.ManagedTransaction, cypher: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    return tx.run(cypher, params).data()
+
+
+class Neo4jStore(GraphStore):
+    """A Neo4j database reached through a ``neo4j.Driver``."""
+
+    dialect: ClassVar[str] = "neo4j"
+
+    def __init__(
+        self,
+        driver: neo4j.Driver,
+        *,
+        database: str | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        read_only: bool = False,
+        owns_driver: bool = False,
+    ) -> None:
+        super().__init__(read_only=read_only)
+        if batch_size < 1:
+            raise StoreError(f"Neo4j batch size must be at least 1, got {batch_size}")
+        self._driver = driver
+        self.database = database
+        self.batch_size = batch_size
+        self._owns_driver = owns_driver
+
+    @classmethod
+    def connect(
+        cls,
+        uri: str,
+        user: str,
+        password: str,
+        *,
+        database: str | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        read_only: bool = False,
+    ) -> Neo4jStore:
+        """Create a driver for ``uri`` that this store owns (and closes)."""
+        driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
+        return cls(
+            driver,
+            database=database,
+            batch_size=batch_size,
+            read_only=read_only,
+            owns_driver=True,
+        )
+
+    def describe(self) -> str:
+        """The database name, for messages."""
+        return f"Neo4j database {self.database or '(default)'}"
+
+    def _error(self, exc: Neo4jError, cypher: str) -> StoreError:
+        if isinstance(exc, ClientError) and "AccessMode" in (exc.code or ""):
+            return ReadOnlyStoreError(f"cannot write: {self.describe()} was opened read-only")
+        return QueryError(f"{exc}\nin query: {' '.join(cypher.split())[:300]}")
+
+    def _transact(
+        self, cypher: str, params: Mapping[str, Any], *, write: bool
+    ) -> list[dict[str, Any]]:
+        with self._driver.session(database=self.database) as session:
+            work = session.execute_write if write else session.execute_read
+            try:
+                return work(_run_tx, cypher, dict(params))
+            except Neo4jError as exc:
+                raise self._error(exc, cypher) from exc
+
+    def _write_rows(self, name: str, rows: Sequence[dict[str, Any]]) -> int:
+        """Run write query ``name`` over ``rows`` in batches; the sum of its ``written``."""
+        cypher = catalogue.load(name, self.dialect)
+        written = 0
+        for batch in batched(rows, self.batch_size):
+            result = self._transact(cypher, {"rows": batch}, write=True)
+            written += sum(row.get("written", 0) for row in result)
+        return written
+
+    def _delete_all(self, name: str, params: Mapping[str, Any]) -> int:
+        cypher = catalogue.load(name, self.dialect)
+        total = 0
+        while True:
+            (row,) = self._transact(cypher, {**params, "batch": self.batch_size}, write=True)
+            total += row["deleted"]
+            if row["deleted"] < self.batch_size:
+                return total
+
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run one statement (a read transaction when read-only); rows as dicts."""
+        return self._transact(cypher, params or {}, write=not self.read_only)
+
+    def create_schema(self) -> None:
+        """Create the uniqueness constraints and relationship indexes that are missing."""
+        self._check_writable("create the schema")
+        for statement in catalogue.statements("schema", self.dialect):
+            self._transact(statement, {}, write=True)
+
+    def _write_node_group(self, spec: NodeWrite, rows: Sequence[NodeRow]) -> None:
+        self._write_rows(spec.write, [row.record() for row in rows])
+        if spec.link:
+            self._write_rows(spec.link, spec.link_records(rows))
+
+    def _write_checked(self, name: str, records: Sequence[dict[str, Any]], what: str) -> None:
+        written = self._write_rows(name, records)
+        if written != len(records):
+            raise NotFoundError(
+                f"{len(records) - written} of {len(records)} {what} rows refer to nodes missing "
+                f"from {self.describe()}; write those nodes first"
+            )
+
+    def write_flows(self, flows: FlowBatch | Sequence[FlowRow]) -> None:
+        """Merge FLOW edges keyed by (run, class, upper, lower), in batches."""
+        self._check_writable("write flows")
+        for batch in as_batches(flows):
+            self._write_checked("write_flows", flow_records(batch), "FLOW")
+
+    def write_relevance(self, rows: Sequence[RelevanceRow]) -> None:
+        """Merge RELEVANT edges keyed by (run, source, neuron), in batches."""
+        self._check_writable("write relevance")
+        classes, images = split_relevance(rows)
+        if classes:
+            records = [row.record() for row in classes]
+            self._write_checked("write_class_relevance", records, "class RELEVANT")
+        if images:
+            records = [row.record() for row in images]
+            self._write_checked("write_image_relevance", records, "image RELEVANT")
+
+    def delete_run_class(self, run: str, class_id: str) -> None:
+        """Delete one class's FLOW and per-class RELEVANT edges of one run, in batches."""
+        self._check_writable("delete a class")
+        params = {"run": run, "class_id": class_id}
+        flows = self._delete_all("delete_run_class_flows", params)
+        relevant = self._delete_all("delete_run_class_relevance", params)
+        log.info("deleted %d flows, %d relevant edges of %s/%s", flows, relevant, run, class_id)
+
+    def delete_run(self, run: str) -> None:
+        """Delete a run's FLOW and RELEVANT edges (in batches) and its Run node."""
+        self._check_writable("delete a run")
+        self._delete_all("delete_run_flows", {"run": run})
+        self._delete_all("delete_run_relevance", {"run": run})
+        self._transact(catalogue.load("delete_run_node", self.dialect), {"run": run}, write=True)
+        log.info("deleted run %s from %s", run, self.describe())
+
+    def close(self) -> None:
+        """Close the driver if this store created it."""
+        if self._owns_driver:
+            self._driver.close()
+            self._owns_driver = False

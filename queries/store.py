@@ -1,0 +1,255 @@
+"""The ``GraphStore`` interface that every backend implements, and what they share."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, ClassVar, Self
+
+from queries import catalogue
+from queries.errors import NotFoundError, ReadOnlyStoreError
+from queries.rows import (
+    NODE_WRITE_ORDER,
+    ClassRelevanceRow,
+    ClassRow,
+    DatasetRow,
+    FlowBatch,
+    FlowRow,
+    ImageRelevanceRow,
+    ImageRow,
+    LayerRow,
+    ModelRow,
+    NeuronRow,
+    NodeRow,
+    RelevanceRow,
+    RunRow,
+)
+from queries.schema import NODE_LABELS, REL_TYPES
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """How many nodes each label has and how many relationships each type has (zeros included)."""
+
+    nodes: Mapping[str, int]
+    relationships: Mapping[str, int]
+
+    @classmethod
+    def from_rows(cls, nodes: Mapping[str, int], relationships: Mapping[str, int]) -> Counts:
+        """Counts over every schema label and type, missing ones as 0."""
+        return cls(
+            {label: int(nodes.get(label, 0)) for label in NODE_LABELS},
+            {kind: int(relationships.get(kind, 0)) for kind in REL_TYPES},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """Nodes a group of rows points at: their label, the catalogue query that finds them by
+    id, and how to get the id from a row."""
+
+    label: str
+    finder: str
+    ref: Callable[[Any], str]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeWrite:
+    """How one kind of node row is written: the upsert query, the optional edge query and
+    the records it reads, and the nodes that must exist first."""
+
+    write: str
+    link: str | None = None
+    link_records: Callable[[Sequence[Any]], list[dict[str, Any]]] = lambda rows: [
+        row.record() for row in rows
+    ]
+    requires: tuple[Requirement, ...] = field(default=())
+
+
+NODE_WRITES: dict[type[NodeRow], NodeWrite] = {
+    ModelRow: NodeWrite("write_models"),
+    DatasetRow: NodeWrite("write_datasets"),
+    LayerRow: NodeWrite("write_layers", "link_layers", lambda rows: next_pairs(rows)),
+    NeuronRow: NodeWrite(
+        "write_neurons",
+        "link_neurons",
+        requires=(Requirement("Layer", "find_layers", lambda row: row.layer_id),),
+    ),
+    ClassRow: NodeWrite("write_classes"),
+    ImageRow: NodeWrite("write_images"),
+    RunRow: NodeWrite(
+        "write_runs",
+        "link_runs",
+        requires=(
+            Requirement("Model", "find_models", lambda row: row.model),
+            Requirement("Dataset", "find_datasets", lambda row: row.dataset),
+        ),
+    ),
+}
+
+
+def group_nodes(rows: Sequence[NodeRow]) -> list[tuple[type[NodeRow], list[NodeRow]]]:
+    """Rows grouped by type, in the order that lets edges find both ends."""
+    groups: dict[type[NodeRow], list[NodeRow]] = {}
+    for row in rows:
+        groups.setdefault(type(row), []).append(row)
+    return [(kind, groups[kind]) for kind in NODE_WRITE_ORDER if kind in groups]
+
+
+def next_pairs(layers: Sequence[LayerRow]) -> list[dict[str, str]]:
+    """(Layer)-[:NEXT]->(Layer) pairs: consecutive indices of each model among ``layers``."""
+    by_model: dict[str, list[LayerRow]] = {}
+    for layer in layers:
+        by_model.setdefault(layer.model, []).append(layer)
+    pairs = []
+    for model_layers in by_model.values():
+        ordered = sorted(model_layers, key=lambda layer: layer.index)
+        pairs += [{"src": a.id, "dst": b.id} for a, b in itertools.pairwise(ordered)]
+    return pairs
+
+
+def split_relevance(
+    rows: Sequence[RelevanceRow],
+) -> tuple[list[ClassRelevanceRow], list[ImageRelevanceRow]]:
+    """Class rows and image rows of a relevance batch."""
+    classes = [row for row in rows if isinstance(row, ClassRelevanceRow)]
+    images = [row for row in rows if isinstance(row, ImageRelevanceRow)]
+    return classes, images
+
+
+def as_batches(flows: FlowBatch | Sequence[FlowRow]) -> list[FlowBatch]:
+    """FLOW rows as one columnar batch per run."""
+    if isinstance(flows, FlowBatch):
+        return [flows] if len(flows) else []
+    by_run: dict[str, list[FlowRow]] = {}
+    for row in flows:
+        by_run.setdefault(row.run, []).append(row)
+    return [FlowBatch.from_rows(rows) for rows in by_run.values()]
+
+
+class GraphStore(ABC):
+    """One graph store (embedded Kuzu family or Neo4j) behind one interface.
+
+    Every write is an upsert keyed by the deterministic ids, so writing the same rows again
+    leaves the graph as it was. Use it as a context manager, or call ``close()``.
+    """
+
+    dialect: ClassVar[str]
+
+    def __init__(self, *, read_only: bool) -> None:
+        self._read_only = read_only
+
+    @property
+    def read_only(self) -> bool:
+        """True when this handle refuses writes."""
+        return self._read_only
+
+    def _check_writable(self, what: str) -> None:
+        if self._read_only:
+            raise ReadOnlyStoreError(f"cannot {what}: {self.describe()} was opened read-only")
+
+    @abstractmethod
+    def describe(self) -> str:
+        """A short human name for the store, used in messages ("store /data/relex.kuzu")."""
+
+    @abstractmethod
+    def create_schema(self) -> None:
+        """Create node tables / constraints and relationship tables / indexes; idempotent."""
+
+    def write_nodes(self, rows: Sequence[NodeRow]) -> None:
+        """Upsert nodes of any label, with their implied edges.
+
+        LayerRows also write (Layer)-[:NEXT]->(Layer) between consecutive indices of a model
+        within the batch (so pass all of a model's layers together); NeuronRows write
+        (Layer)-[:HAS]->(Neuron) and need their Layer in the store or in the same batch;
+        RunRows write -[:OF]->(Model) and -[:ON]->(Dataset) and need both. A missing end
+        raises NotFoundError before anything of that group is written.
+        """
+        self._check_writable("write nodes")
+        for kind, group in group_nodes(rows):
+            spec = NODE_WRITES[kind]
+            for requirement in spec.requires:
+                self._require(requirement, {requirement.ref(row) for row in group})
+            self._write_node_group(spec, group)
+            log.debug("wrote %d %s nodes to %s", len(group), kind.LABEL, self.describe())
+
+    def _require(self, requirement: Requirement, wanted: set[str]) -> None:
+        found = self.query_named(requirement.finder, {"ids": sorted(wanted)})
+        missing = sorted(wanted - {row["id"] for row in found})
+        if missing:
+            shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+            raise NotFoundError(
+                f"{len(missing)} {requirement.label} node(s) missing from {self.describe()}: "
+                f"{shown}; write them first (or earlier in the same write_nodes call)"
+            )
+
+    @abstractmethod
+    def _write_node_group(self, spec: NodeWrite, rows: Sequence[NodeRow]) -> None:
+        """Run ``spec.write`` over ``rows`` and then ``spec.link`` over their link records."""
+
+    @abstractmethod
+    def write_flows(self, flows: FlowBatch | Sequence[FlowRow]) -> None:
+        """Upsert FLOW edges keyed by (run, class, upper, lower).
+
+        Keys within one batch must be distinct. Every Neuron must exist (NotFoundError,
+        nothing written). On Kuzu one large batch (up to about a million rows) is much faster
+        than many small ones, and rewriting keys that already exist takes a slower path.
+        """
+
+    @abstractmethod
+    def write_relevance(self, rows: Sequence[RelevanceRow]) -> None:
+        """Upsert RELEVANT edges: ClassRelevanceRow keyed by (run, class, neuron),
+        ImageRelevanceRow keyed by (run, image, neuron). Both ends must exist."""
+
+    @abstractmethod
+    def delete_run_class(self, run: str, class_id: str) -> None:
+        """Delete one class's FLOW and (Class)-[:RELEVANT]-> edges of one run, so a resumed
+        job can write that class again from scratch."""
+
+    @abstractmethod
+    def delete_run(self, run: str) -> None:
+        """Delete everything of one run: its FLOW and RELEVANT edges and its Run node."""
+
+    @abstractmethod
+    def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run one Cypher statement with parameters; rows as dicts keyed by column name."""
+
+    def counts(self) -> Counts:
+        """Nodes by label and relationships by type."""
+        nodes = {row["label"]: row["n"] for row in self.query_named("count_nodes")}
+        rels = {row["type"]: row["n"] for row in self.query_named("count_relationships")}
+        return Counts.from_rows(nodes, rels)
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the store (and, for the embedded one, its lock); safe to call twice."""
+
+    def query_named(
+        self, name: str, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run catalogue query ``name`` in this store's dialect."""
+        return self.query(catalogue.load(name, self.dialect), params)
+
+    def get_run(self, run_id: str) -> RunRow:
+        """The stored Run ``run_id``; NotFoundError if there is none."""
+        found = self.query_named("get_run", {"id": run_id})
+        if not found:
+            raise NotFoundError(f"run {run_id!r} is not in {self.describe()}")
+        return RunRow(**found[0])
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
