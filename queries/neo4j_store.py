@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import neo4j
@@ -84,10 +84,33 @@ def flow_records(batch: FlowBatch) -> list[dict[str, Any]]:
     ]
 
 
+TxFunction = Callable[[neo4j.ManagedTransaction, str, dict[str, Any]], list[dict[str, Any]]]
+
+
+class _MissingEndsError(Exception):
+    """Raised inside a transaction function so the driver rolls the batch back."""
+
+    def __init__(self, missing: int, rows: int) -> None:
+        super().__init__(f"{missing} of {rows} rows found no node at one end")
+        self.missing = missing
+        self.rows = rows
+
+
 def _run_tx(
     tx: neo4j.ManagedTransaction, cypher: str, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
     return tx.run(cypher, params).data()
+
+
+def _run_checked_tx(
+    tx: neo4j.ManagedTransaction, cypher: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Run a write that returns ``written``; fail (and roll back) unless every row matched."""
+    result = tx.run(cypher, params).data()
+    written = sum(row["written"] for row in result)
+    if written != len(params["rows"]):
+        raise _MissingEndsError(len(params["rows"]) - written, len(params["rows"]))
+    return result
 
 
 class Neo4jStore(GraphStore):
@@ -143,23 +166,36 @@ class Neo4jStore(GraphStore):
         return QueryError(f"{exc}\nin query: {' '.join(cypher.split())[:300]}")
 
     def _transact(
-        self, cypher: str, params: Mapping[str, Any], *, write: bool
+        self,
+        cypher: str,
+        params: Mapping[str, Any],
+        *,
+        write: bool,
+        work: TxFunction = _run_tx,
     ) -> list[dict[str, Any]]:
         with self._driver.session(database=self.database) as session:
-            work = session.execute_write if write else session.execute_read
+            execute = session.execute_write if write else session.execute_read
             try:
-                return work(_run_tx, cypher, dict(params))
+                return execute(work, cypher, dict(params))
             except Neo4jError as exc:
                 raise self._error(exc, cypher) from exc
 
-    def _write_rows(self, name: str, rows: Sequence[dict[str, Any]]) -> int:
-        """Run write query ``name`` over ``rows`` in batches; the sum of its ``written``."""
+    def _write_rows(self, name: str, rows: Sequence[dict[str, Any]], *, checked: bool) -> None:
+        """Run write query ``name`` over ``rows``, one transaction per batch.
+
+        With ``checked``, a batch in which some row found no node at one of its ends is rolled
+        back and raises NotFoundError (the batches before it stay written).
+        """
         cypher = catalogue.load(name, self.dialect)
-        written = 0
+        work = _run_checked_tx if checked else _run_tx
         for batch in batched(rows, self.batch_size):
-            result = self._transact(cypher, {"rows": batch}, write=True)
-            written += sum(row.get("written", 0) for row in result)
-        return written
+            try:
+                self._transact(cypher, {"rows": batch}, write=True, work=work)
+            except _MissingEndsError as exc:
+                raise NotFoundError(
+                    f"{exc.missing} of {exc.rows} rows for {name} refer to nodes missing from "
+                    f"{self.describe()}; write those nodes first"
+                ) from None
 
     def _delete_all(self, name: str, params: Mapping[str, Any]) -> int:
         cypher = catalogue.load(name, self.dialect)
@@ -181,23 +217,15 @@ class Neo4jStore(GraphStore):
             self._transact(statement, {}, write=True)
 
     def _write_node_group(self, spec: NodeWrite, rows: Sequence[NodeRow]) -> None:
-        self._write_rows(spec.write, [row.record() for row in rows])
+        self._write_rows(spec.write, [row.record() for row in rows], checked=False)
         if spec.link:
-            self._write_rows(spec.link, spec.link_records(rows))
-
-    def _write_checked(self, name: str, records: Sequence[dict[str, Any]], what: str) -> None:
-        written = self._write_rows(name, records)
-        if written != len(records):
-            raise NotFoundError(
-                f"{len(records) - written} of {len(records)} {what} rows refer to nodes missing "
-                f"from {self.describe()}; write those nodes first"
-            )
+            self._write_rows(spec.link, spec.link_records(rows), checked=False)
 
     def write_flows(self, flows: FlowBatch | Sequence[FlowRow]) -> None:
         """Merge FLOW edges keyed by (run, class, upper, lower), in batches."""
         self._check_writable("write flows")
         for batch in as_batches(flows):
-            self._write_checked("write_flows", flow_records(batch), "FLOW")
+            self._write_rows("write_flows", flow_records(batch), checked=True)
 
     def write_relevance(self, rows: Sequence[RelevanceRow]) -> None:
         """Merge RELEVANT edges keyed by (run, source, neuron), in batches."""
@@ -205,10 +233,10 @@ class Neo4jStore(GraphStore):
         classes, images = split_relevance(rows)
         if classes:
             records = [row.record() for row in classes]
-            self._write_checked("write_class_relevance", records, "class RELEVANT")
+            self._write_rows("write_class_relevance", records, checked=True)
         if images:
             records = [row.record() for row in images]
-            self._write_checked("write_image_relevance", records, "image RELEVANT")
+            self._write_rows("write_image_relevance", records, checked=True)
 
     def delete_run_class(self, run: str, class_id: str) -> None:
         """Delete one class's FLOW and per-class RELEVANT edges of one run, in batches."""

@@ -1,0 +1,316 @@
+"""Neo4jStore against a recording fake of the driver (no Neo4j server or Docker here).
+
+The fake records every (query file, parameters) pair with its transaction mode and database,
+so these tests pin down which catalogue texts run, how rows are batched, and that values only
+ever travel as parameters. The texts themselves are checked by test_cypher_grammar.py, and
+against a real server by test_contract.py when NEO4J_URI is set.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import pytest
+from neo4j.exceptions import Neo4jError
+
+from queries import (
+    FlowBatch,
+    FlowRow,
+    NotFoundError,
+    QueryError,
+    ReadOnlyStoreError,
+    StoreSettings,
+    catalogue,
+    open_store,
+)
+from queries.neo4j_store import QUERY_NAMES, Neo4jStore, flow_records
+from tests.store.synthetic import small_run
+
+NAME_OF = {text: name for name in QUERY_NAMES for text in catalogue.statements(name, "neo4j")}
+CHECKED = {"write_flows", "write_class_relevance", "write_image_relevance"}
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    cypher: str
+    params: dict[str, Any]
+    mode: str
+    database: str | None
+
+
+@dataclass
+class FakeResult:
+    rows: list[dict[str, Any]]
+
+    def data(self) -> list[dict[str, Any]]:
+        return self.rows
+
+
+@dataclass
+class FakeTx:
+    driver: FakeDriver
+    mode: str
+    database: str | None
+
+    def run(self, cypher: str, params: dict[str, Any]) -> FakeResult:
+        name = NAME_OF.get(cypher, "<ad hoc>")
+        self.driver.calls.append(Call(name, cypher, params, self.mode, self.database))
+        if self.driver.error is not None:
+            raise self.driver.error
+        return FakeResult(self.driver.answer(name, params))
+
+
+@dataclass
+class FakeSession:
+    driver: FakeDriver
+    database: str | None
+    open: bool = True
+
+    def __enter__(self) -> FakeSession:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.open = False
+
+    def execute_write(self, work: Callable[..., Any], *args: Any) -> Any:
+        return work(FakeTx(self.driver, "write", self.database), *args)
+
+    def execute_read(self, work: Callable[..., Any], *args: Any) -> Any:
+        return work(FakeTx(self.driver, "read", self.database), *args)
+
+
+@dataclass
+class FakeDriver:
+    """Answers like a store that holds every node except ``missing``."""
+
+    calls: list[Call] = field(default_factory=list)
+    sessions: list[FakeSession] = field(default_factory=list)
+    missing: set[str] = field(default_factory=set)
+    pending_deletes: dict[str, int] = field(default_factory=dict)
+    error: Neo4jError | None = None
+    closed: bool = False
+
+    def session(self, database: str | None = None) -> FakeSession:
+        session = FakeSession(self, database)
+        self.sessions.append(session)
+        return session
+
+    def close(self) -> None:
+        self.closed = True
+
+    def answer(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if name.startswith("find_"):
+            return [{"id": i} for i in params["ids"] if i not in self.missing]
+        if name in CHECKED:
+            rows = params["rows"]
+            found = [
+                r for r in rows if r["src"] not in self.missing and r["dst"] not in self.missing
+            ]
+            return [{"written": len(found)}]
+        if "batch" in params:
+            left = self.pending_deletes.get(name, 0)
+            taken = min(left, params["batch"])
+            self.pending_deletes[name] = left - taken
+            return [{"deleted": taken}]
+        return []
+
+    def names(self) -> list[str]:
+        return [call.name for call in self.calls]
+
+
+def chunks(rows: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
+@pytest.fixture
+def driver() -> FakeDriver:
+    return FakeDriver()
+
+
+def test_schema_runs_every_statement_in_a_write_transaction(driver: FakeDriver) -> None:
+    store = Neo4jStore(driver, database="graphs")  # type: ignore[arg-type]
+    store.create_schema()
+    statements = catalogue.statements("schema", "neo4j")
+    assert [c.cypher for c in driver.calls] == statements
+    assert all(
+        c.mode == "write" and c.database == "graphs" and c.params == {} for c in driver.calls
+    )
+    assert any("REQUIRE n.id IS UNIQUE" in s and "(n:Neuron)" in s for s in statements)
+    assert all(not s.open for s in driver.sessions)
+
+
+def test_nodes_go_in_dependency_order_and_in_batches(driver: FakeDriver) -> None:
+    run = small_run()
+    store = Neo4jStore(driver, database="graphs", batch_size=4)  # type: ignore[arg-type]
+    store.write_nodes(run.nodes)
+
+    neurons = [row.record() for row in run.nodes if row.LABEL == "Neuron"]
+    layers = [row for row in run.nodes if row.LABEL == "Layer"]
+    assert driver.names() == [
+        "write_models",
+        "write_datasets",
+        "write_layers",
+        "link_layers",
+        "find_layers",
+        *["write_neurons"] * 4,
+        *["link_neurons"] * 4,
+        "write_classes",
+        "write_images",
+        "find_models",
+        "find_datasets",
+        "write_runs",
+        "link_runs",
+    ]
+    writes = [c.params["rows"] for c in driver.calls if c.name == "write_neurons"]
+    assert writes == chunks(neurons, 4)
+    (find,) = [c for c in driver.calls if c.name == "find_layers"]
+    assert find.params == {"ids": sorted({layer.id for layer in layers})}
+    (link,) = [c for c in driver.calls if c.name == "link_layers"]
+    assert link.params["rows"] == [
+        {"src": "tiny/input", "dst": "tiny/conv1"},
+        {"src": "tiny/conv1", "dst": "tiny/conv2"},
+        {"src": "tiny/conv2", "dst": "tiny/fc"},
+    ]
+    (runs,) = [c for c in driver.calls if c.name == "write_runs"]
+    assert runs.params == {"rows": [run.run.record()]}
+    assert {c.mode for c in driver.calls} == {"write"}
+
+
+def test_flows_are_batched_as_row_maps(driver: FakeDriver) -> None:
+    rows = small_run().flows.rows()[:7]
+    rows[0] = FlowRow(rows[0].run, rows[0].class_id, rows[0].upper, rows[0].lower, 0.3, None)
+    store = Neo4jStore(driver, batch_size=3)  # type: ignore[arg-type]
+    store.write_flows(rows)
+
+    assert driver.names() == ["write_flows"] * 3
+    sent = [c.params["rows"] for c in driver.calls]
+    assert [len(batch) for batch in sent] == [3, 3, 1]
+    first = sent[0][0]
+    assert first == {
+        "src": rows[0].upper,
+        "dst": rows[0].lower,
+        "run": rows[0].run,
+        "cls": rows[0].class_id,
+        "relevance": 0.3,
+        "share": None,
+        "cost": None,
+    }
+    assert sent[1][0]["cost"] == pytest.approx(-math.log(rows[3].share or math.nan))
+    assert [r for batch in sent for r in batch] == flow_records(FlowBatch.from_rows(rows))
+
+
+def test_flow_records_match_the_rows(driver: FakeDriver) -> None:
+    batch = small_run().flows
+    records = flow_records(batch)
+    assert [(r["cls"], r["src"], r["dst"], r["relevance"]) for r in records] == [
+        (f.class_id, f.upper, f.lower, f.relevance) for f in batch.rows()
+    ]
+    assert [r["cost"] for r in records] == [f.cost for f in batch.rows()]
+
+
+def test_a_batch_with_a_missing_neuron_raises_not_found(driver: FakeDriver) -> None:
+    driver.missing = {"tiny/conv2/1"}
+    store = Neo4jStore(driver, batch_size=1000)  # type: ignore[arg-type]
+    with pytest.raises(NotFoundError, match="rows for write_flows refer to nodes missing"):
+        store.write_flows(small_run().flows)
+
+
+def test_relevance_goes_to_the_class_and_image_texts(driver: FakeDriver) -> None:
+    rows = small_run().relevance
+    Neo4jStore(driver).write_relevance(rows)  # type: ignore[arg-type]
+    assert driver.names() == ["write_class_relevance", "write_image_relevance"]
+    sent = [r for c in driver.calls for r in c.params["rows"]]
+    assert sent == [r.record() for r in rows]
+
+
+def test_deletes_repeat_until_a_short_batch(driver: FakeDriver) -> None:
+    driver.pending_deletes = {"delete_run_class_flows": 7, "delete_run_class_relevance": 2}
+    store = Neo4jStore(driver, batch_size=3)  # type: ignore[arg-type]
+    store.delete_run_class("run-1", "toy/1")
+    assert driver.names() == ["delete_run_class_flows"] * 3 + ["delete_run_class_relevance"]
+    assert driver.calls[0].params == {"run": "run-1", "class_id": "toy/1", "batch": 3}
+
+
+def test_delete_run_removes_edges_then_the_node(driver: FakeDriver) -> None:
+    Neo4jStore(driver).delete_run("run-1")  # type: ignore[arg-type]
+    assert driver.names() == ["delete_run_flows", "delete_run_relevance", "delete_run_node"]
+    assert driver.calls[-1].params == {"run": "run-1"}
+
+
+def test_values_travel_only_as_parameters(driver: FakeDriver) -> None:
+    run = small_run("run-\u00e9t\u00e9-42")
+    store = Neo4jStore(driver, batch_size=5)  # type: ignore[arg-type]
+    store.write_nodes(run.nodes)
+    store.write_flows(run.flows)
+    store.write_relevance(run.relevance)
+    store.delete_run_class(run.run.id, "toy/0")
+    store.delete_run(run.run.id)
+    assert "<ad hoc>" not in driver.names()
+    assert not any(run.run.id in c.cypher or "toy/0" in c.cypher for c in driver.calls)
+
+
+def test_read_only_reads_in_read_transactions_and_refuses_writes(driver: FakeDriver) -> None:
+    store = Neo4jStore(driver, read_only=True)  # type: ignore[arg-type]
+    store.counts()
+    assert {c.mode for c in driver.calls} == {"read"}
+    with pytest.raises(ReadOnlyStoreError, match="read-only"):
+        store.write_nodes(small_run().nodes)
+    with pytest.raises(ReadOnlyStoreError, match="read-only"):
+        store.delete_run("run-1")
+    assert driver.names() == ["count_nodes", "count_relationships"]
+
+
+def test_server_errors_become_store_errors(driver: FakeDriver) -> None:
+    store = Neo4jStore(driver)  # type: ignore[arg-type]
+    driver.error = Neo4jError._hydrate_neo4j(
+        code="Neo.ClientError.Statement.AccessMode", message="Writing in read access mode."
+    )
+    with pytest.raises(ReadOnlyStoreError):
+        store.query("CREATE (:Model {id: $id})", {"id": "m"})
+    driver.error = Neo4jError._hydrate_neo4j(
+        code="Neo.ClientError.Statement.SyntaxError", message="Invalid input 'MATC'"
+    )
+    with pytest.raises(QueryError, match="Invalid input"):
+        store.query("MATC (n) RETURN n")
+
+
+def test_a_passed_driver_stays_open_and_an_own_driver_is_closed(
+    driver: FakeDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Neo4jStore(driver):  # type: ignore[arg-type]
+        pass
+    assert not driver.closed
+
+    created: list[tuple[str, tuple[str, str]]] = []
+
+    def fake_driver(uri: str, auth: tuple[str, str]) -> FakeDriver:
+        created.append((uri, auth))
+        return driver
+
+    monkeypatch.setattr("neo4j.GraphDatabase.driver", fake_driver)
+    settings = StoreSettings(
+        backend="neo4j", neo4j_uri="bolt://127.0.0.1:7687", neo4j_password="pw"
+    )
+    with open_store(settings) as store:
+        assert isinstance(store, Neo4jStore)
+    assert created == [("bolt://127.0.0.1:7687", ("neo4j", "pw"))]
+    assert driver.closed
+
+
+def test_open_store_shares_a_given_driver(driver: FakeDriver) -> None:
+    settings = StoreSettings(backend="neo4j", neo4j_database="graphs", neo4j_batch_size=7)
+    store = open_store(settings, driver=driver)  # type: ignore[arg-type]
+    assert isinstance(store, Neo4jStore)
+    assert (store.database, store.batch_size) == ("graphs", 7)
+    store.close()
+    assert not driver.closed

@@ -1,0 +1,158 @@
+"""Rows, ids, the catalogue, the lock file and the settings: the pieces under the stores."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from queries import (
+    FlowBatch,
+    FlowRow,
+    InvalidRowError,
+    LayerRow,
+    NeuronRow,
+    NotFoundError,
+    RunRow,
+    StoreError,
+    StoreInUseError,
+    StoreSettings,
+    catalogue,
+    ids,
+)
+from queries.embedded import used_params
+from queries.frames import flow_table
+from queries.lock import StoreLock, holder_pid, lock_path
+
+
+def test_ids_are_deterministic_paths() -> None:
+    assert NeuronRow("vgg16", "features.0", 12).id == "vgg16/features.0/12"
+    assert NeuronRow("vgg16", "features.0", 12).layer_id == "vgg16/features.0"
+    assert ids.class_id("imagenette", 3) == "imagenette/3"
+    assert ids.image_id("imagenette", "train/n01440764/a.JPEG") == (
+        "imagenette/train/n01440764/a.JPEG"
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: ids.layer_id("vgg/16", "conv"), "must not contain"),
+        (lambda: ids.neuron_id("vgg16", "", 0), "must not be empty"),
+        (lambda: ids.neuron_id("vgg16", "fc", -1), ">= 0"),
+        (lambda: LayerRow("m", "pool", 1, "pool", 3), "kind 'pool'"),
+        (lambda: RunRow("r", "r", "m", "d", "eps", status="paused"), "status 'paused'"),
+        (lambda: RunRow("r", "r", "m", "d", "eps", params="{oops"), "not JSON"),
+        (lambda: RunRow("", "r", "m", "d", "eps"), "run id"),
+    ],
+)
+def test_bad_rows_say_what_is_wrong(make: object, message: str) -> None:
+    with pytest.raises(InvalidRowError, match=message):
+        make()  # type: ignore[operator]
+
+
+def test_flow_share_and_cost() -> None:
+    row = FlowRow.of("r", "d/0", "m/b/0", "m/a/1", flow=0.25, upper_relevance=0.5)
+    assert row.share == 0.5
+    assert row.cost == pytest.approx(math.log(2))
+    assert FlowRow.of("r", "d/0", "u", "l", flow=0.1, upper_relevance=0.0).share is None
+    assert FlowRow("r", "d/0", "u", "l", -0.1, -0.2).cost is None
+
+
+def test_flow_batch_columns_costs_and_rows() -> None:
+    batch = FlowBatch.of(
+        "r", "d/0", ["u1", "u2", "u3"], ["l1", "l2", "l3"], [1, 2, 3], [0.5, np.nan, 0]
+    )
+    assert list(batch.class_ids) == ["d/0"] * 3
+    assert batch.cost()[0] == pytest.approx(math.log(2))
+    assert np.isnan(batch.cost()[1:]).all()
+    assert batch.rows()[1] == FlowRow("r", "d/0", "u2", "l2", 2.0, None)
+    table = flow_table(batch)
+    assert table.column_names == ["src", "dst", "run", "cls", "relevance", "share", "cost"]
+    assert table.column("share").null_count == 1
+    assert table.column("cost").null_count == 2
+    both = FlowBatch.concat([batch, FlowBatch.from_rows(batch.rows())])
+    assert len(both) == 6
+
+
+def test_flow_batches_reject_ragged_or_mixed_input() -> None:
+    with pytest.raises(InvalidRowError, match="differ in length"):
+        FlowBatch.of("r", "d/0", ["u"], ["l", "m"], [1.0], [1.0])
+    with pytest.raises(InvalidRowError, match="one run"):
+        FlowBatch.from_rows([FlowRow("a", "c", "u", "l", 1, 1), FlowRow("b", "c", "u", "l", 1, 1)])
+
+
+def test_catalogue_prefers_a_dialect_twin() -> None:
+    assert catalogue.load("write_flows", "kuzu") == "COPY FLOW FROM $rows"
+    assert catalogue.load("write_flows", "neo4j").startswith("UNWIND $rows AS row")
+    assert catalogue.load("get_run", "neo4j") == catalogue.load("get_run", "kuzu")
+    assert len(catalogue.statements("schema", "kuzu")) == 13
+    with pytest.raises(NotFoundError, match="no Cypher query named 'nope'"):
+        catalogue.load("nope", "kuzu")
+    with pytest.raises(NotFoundError, match="holds 13 statements"):
+        catalogue.load("schema", "kuzu")
+    with pytest.raises(NotFoundError, match="unknown Cypher dialect"):
+        catalogue.load("get_run", "gremlin")
+
+
+def test_only_referenced_parameters_reach_kuzu() -> None:
+    cypher = "MATCH (n {id: $id}) WHERE n.run = $run_id RETURN n"
+    assert used_params(cypher, {"id": 1, "run_id": 2, "run": 3}) == {"id": 1, "run_id": 2}
+
+
+def test_the_lock_holds_the_owner_pid_and_conflicts_in_process(tmp_path: Path) -> None:
+    db = tmp_path / "g.kuzu"
+    first = StoreLock(db)
+    first.acquire()
+    assert lock_path(db) == tmp_path / "g.kuzu.lock"
+    assert holder_pid(db) == os.getpid()
+    with pytest.raises(StoreInUseError, match=f"store {db} is in use by PID {os.getpid()}"):
+        StoreLock(db).acquire()
+    first.release()
+    first.release()
+    assert holder_pid(db) is None
+    second = StoreLock(db)
+    second.acquire()
+    assert second.held
+    second.release()
+
+
+def test_settings_from_the_environment() -> None:
+    settings = StoreSettings.from_env(
+        {
+            "RELEX_STORE_BACKEND": "neo4j",
+            "RELEX_STORE_PATH": "/data/g.kuzu",
+            "RELEX_STORE_ENGINE": "ladybug",
+            "NEO4J_URI": "bolt://127.0.0.1:7687",
+            "NEO4J_PASSWORD": "secret",
+            "RELEX_NEO4J_BATCH_SIZE": "500",
+        }
+    )
+    assert settings.backend == "neo4j"
+    assert settings.path == Path("/data/g.kuzu")
+    assert settings.engine == "ladybug"
+    assert (settings.neo4j_user, settings.neo4j_batch_size) == ("neo4j", 500)
+    assert StoreSettings.from_env({}) == StoreSettings()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"RELEX_STORE_BACKEND": "sqlite"}, "unknown store backend 'sqlite'"),
+        ({"RELEX_STORE_ENGINE": "duckdb"}, "unknown embedded engine 'duckdb'"),
+        ({"RELEX_NEO4J_BATCH_SIZE": "lots"}, "must be a positive integer"),
+    ],
+)
+def test_bad_settings_say_what_is_wrong(env: dict[str, str], message: str) -> None:
+    with pytest.raises(StoreError, match=message):
+        StoreSettings.from_env(env)
+
+
+def test_neo4j_without_credentials_is_refused() -> None:
+    from queries import open_store
+
+    with pytest.raises(StoreError, match="NEO4J_URI and NEO4J_PASSWORD"):
+        open_store(StoreSettings(backend="neo4j"))
