@@ -264,11 +264,14 @@ def _propagate_weight_layer(
     nonnegative = bool((x >= 0).all())
     pieces: list[tuple[float, Tensor, Tensor, Tensor]] = []
     for term in rule.terms(step.weight, step.bias):
-        gated = relevance if term.gate is None else relevance * term.gate(z)
+        gated = relevance if term.gate is None else torch.where(term.gate(z), relevance, 0.0)
         if term.gate is not None and not bool(gated.any()):
             continue
-        parts = [p for p in term.parts if not (nonnegative and p.skip_if_nonnegative_input)]
-        modified = [part.input_modifier(x) for part in parts]
+        parts = [p for p in term.parts if not (nonnegative and p.input_sign == "negative")]
+        modified = [
+            x if nonnegative and part.input_sign == "positive" else part.input_modifier(x)
+            for part in parts
+        ]
         if term.stabiliser is None:
             signal = gated
         else:
@@ -281,9 +284,14 @@ def _propagate_weight_layer(
             (term.coefficient * part.sign, inp, part.weight, signal)
             for part, inp in zip(parts, modified, strict=True)
         ]
-    lower = torch.zeros_like(x)
+    lower: Tensor | None = None
     for factor, inp, weight, signal in pieces:
-        lower += factor * inp * ops.transpose(signal, weight)
+        contribution = ops.transpose(signal, weight).mul_(inp)
+        if factor != 1.0:
+            contribution.mul_(factor)
+        lower = contribution if lower is None else lower.add_(contribution)
+    if lower is None:
+        lower = torch.zeros_like(x)
     if rule.rescale_layer:
         ratio = _l1_ratio(relevance, lower)
         lower = lower * ratio

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import torch
 from torch import Tensor
@@ -36,8 +36,9 @@ class Part:
     sign: float = 1.0
     is_forward: bool = False
     """True when the part is the layer's own forward pass, so its output ``z`` is reused."""
-    skip_if_nonnegative_input: bool = False
-    """True for parts that read only the negative inputs (all zero after a ReLU)."""
+    input_sign: Literal["any", "positive", "negative"] = "any"
+    """Which inputs the modifier keeps: after a ReLU (inputs >= 0) a ``positive`` part reads the
+    input unchanged and a ``negative`` part reads zeros and is skipped."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Term:
     parts: tuple[Part, ...]
     stabiliser: float | None
     gate: Callable[[Tensor], Tensor] | None = None
-    """A mask of the layer's own output ``z`` that selects where the term applies."""
+    """A boolean mask of the layer's own output ``z``: where the term applies."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Rule:
 
 def stabilise(z: Tensor, epsilon: float) -> Tensor:
     """``z + epsilon * sign(z)`` with ``sign(0) = 1``: the denominator of the epsilon rule."""
-    return z + ((z == 0).to(z) + z.sign()) * epsilon
+    return torch.where(z >= 0, z + epsilon, z - epsilon)
 
 
 def _identity(x: Tensor) -> Tensor:
@@ -119,20 +120,20 @@ class Gamma(Rule):
         positive = Term(
             1.0,
             (
-                Part(_positive, up_weight, up_bias),
-                Part(_negative, down_weight, None, skip_if_nonnegative_input=True),
+                Part(_positive, up_weight, up_bias, input_sign="positive"),
+                Part(_negative, down_weight, None, input_sign="negative"),
             ),
             self.stabiliser,
-            gate=lambda z: (z > 0).to(z),
+            gate=lambda z: z > 0,
         )
         negative = Term(
             1.0,
             (
-                Part(_positive, down_weight, down_bias),
-                Part(_negative, up_weight, None, skip_if_nonnegative_input=True),
+                Part(_positive, down_weight, down_bias, input_sign="positive"),
+                Part(_negative, up_weight, None, input_sign="negative"),
             ),
             self.stabiliser,
-            gate=lambda z: (z < 0).to(z),
+            gate=lambda z: z < 0,
         )
         return (positive, negative)
 
@@ -155,16 +156,16 @@ class AlphaBeta(Rule):
         positive = Term(
             self.alpha,
             (
-                Part(_positive, plus, _plus(bias)),
-                Part(_negative, minus, None, skip_if_nonnegative_input=True),
+                Part(_positive, plus, _plus(bias), input_sign="positive"),
+                Part(_negative, minus, None, input_sign="negative"),
             ),
             self.stabiliser,
         )
         negative = Term(
             -self.beta,
             (
-                Part(_positive, minus, _minus(bias)),
-                Part(_negative, plus, None, skip_if_nonnegative_input=True),
+                Part(_positive, minus, _minus(bias), input_sign="positive"),
+                Part(_negative, plus, None, input_sign="negative"),
             ),
             self.stabiliser,
         )
