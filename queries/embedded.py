@@ -40,7 +40,8 @@ from queries.errors import (
 )
 from queries.lock import StoreLock, in_use_error
 from queries.rows import ClassRelevanceRow, FlowBatch, FlowRow, NodeRow, RelevanceRow
-from queries.store import GraphStore, NodeWrite, as_batches, split_relevance
+from queries.store import GraphStore
+from queries.writes import NodeWrite, as_batches, split_relevance
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from neo4j.exceptions import ClientError, Neo4jError
 from queries import catalogue
 from queries.errors import NotFoundError, QueryError, ReadOnlyStoreError, StoreError
 from queries.rows import FlowBatch, FlowRow, NodeRow, RelevanceRow
-from queries.store import GraphStore, NodeWrite, as_batches, split_relevance
+from queries.store import GraphStore
+from queries.writes import NodeWrite, as_batches, split_relevance
 
 log = logging.getLogger(__name__)
 

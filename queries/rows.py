@@ -226,6 +226,8 @@ class RunRow:
     images: int = 0
     classes: int = 0
     flows: int = 0
+    skipped: int = 0
+    """Images of the dataset that could not be read and were left out."""
     accuracy: float | None = None
     code_version: str = ""
     weights_hash: str = ""
@@ -257,6 +259,7 @@ class RunRow:
             "images": self.images,
             "classes": self.classes,
             "flows": self.flows,
+            "skipped": self.skipped,
             "accuracy": self.accuracy,
             "code_version": self.code_version,
             "weights_hash": self.weights_hash,
@@ -264,17 +267,6 @@ class RunRow:
 
 
 NodeRow = ModelRow | LayerRow | NeuronRow | DatasetRow | ClassRow | ImageRow | RunRow
-
-# The order write_nodes follows, so that edges always find both ends.
-NODE_WRITE_ORDER: tuple[type[NodeRow], ...] = (
-    ModelRow,
-    DatasetRow,
-    LayerRow,
-    NeuronRow,
-    ClassRow,
-    ImageRow,
-    RunRow,
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,9 @@ Nodes (every one has a deterministic string ``id``, see ``queries.ids``):
   label (class index, optional).
 - ``Run``     id chosen by the caller (a slug); name, model (id), dataset (id), method (LRP
   composite or attribution method), params (JSON text), status ("pending" | "running" |
-  "done" | "failed"), created_at / updated_at (ISO-8601 UTC text), images, classes, flows
-  (counts), accuracy (optional), code_version, weights_hash.
+  "done" | "failed"), created_at / updated_at (ISO-8601 UTC text), images, classes, flows,
+  skipped (counts; skipped = unreadable images left out), accuracy (optional), code_version,
+  weights_hash.
 
 Relationships:
 
@@ -94,6 +95,7 @@ NODE_PROPERTIES: Final[dict[str, tuple[Property, ...]]] = {
         ("images", INT),
         ("classes", INT),
         ("flows", INT),
+        ("skipped", INT),
         ("accuracy", DBL),
         ("code_version", STR),
         ("weights_hash", STR),

@@ -5,7 +5,7 @@ CREATE NODE TABLE IF NOT EXISTS Neuron(id STRING, model STRING, layer STRING, `i
 CREATE NODE TABLE IF NOT EXISTS Dataset(id STRING, name STRING, kind STRING, path STRING, PRIMARY KEY (id));
 CREATE NODE TABLE IF NOT EXISTS Class(id STRING, dataset STRING, name STRING, `index` INT64, wnid STRING, PRIMARY KEY (id));
 CREATE NODE TABLE IF NOT EXISTS Image(id STRING, dataset STRING, path STRING, label INT64, PRIMARY KEY (id));
-CREATE NODE TABLE IF NOT EXISTS Run(id STRING, name STRING, model STRING, dataset STRING, method STRING, params STRING, status STRING, created_at STRING, updated_at STRING, images INT64, classes INT64, flows INT64, accuracy DOUBLE, code_version STRING, weights_hash STRING, PRIMARY KEY (id));
+CREATE NODE TABLE IF NOT EXISTS Run(id STRING, name STRING, model STRING, dataset STRING, method STRING, params STRING, status STRING, created_at STRING, updated_at STRING, images INT64, classes INT64, flows INT64, skipped INT64, accuracy DOUBLE, code_version STRING, weights_hash STRING, PRIMARY KEY (id));
 CREATE REL TABLE IF NOT EXISTS `NEXT`(FROM Layer TO Layer);
 CREATE REL TABLE IF NOT EXISTS HAS(FROM Layer TO Neuron);
 CREATE REL TABLE IF NOT EXISTS FLOW(FROM Neuron TO Neuron, run STRING, class STRING, relevance DOUBLE, share DOUBLE, cost DOUBLE);

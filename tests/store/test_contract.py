@@ -34,7 +34,13 @@ from queries import (
 from queries.embedded import EmbeddedStore
 from queries.frames import column_name
 from queries.schema import NODE_PROPERTIES, REL_ENDPOINTS, REL_PROPERTIES
-from tests.store.conftest import BACKENDS, ENGINE, StoreFactory
+from tests.store.conftest import (
+    BACKENDS,
+    ENGINE,
+    StoreFactory,
+    neo4j_store,
+    require_backend,
+)
 from tests.store.synthetic import BigGraph, SmallRun, big_graph, small_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -257,9 +263,7 @@ def test_read_only_store_reads_and_refuses_writes(open_store: StoreFactory) -> N
     assert reader.counts() == run.counts
 
 
-# --- the embedded store's file, lock and processes -------------------------------------
-
-embedded_only = pytest.mark.skipif("embedded" not in BACKENDS, reason="embedded store")
+# --- the embedded store's file, lock and processes (embedded only) ---------------------
 
 OPEN_IN_CHILD = textwrap.dedent(
     """
@@ -298,7 +302,6 @@ def held_store(tmp_path: Path) -> Iterator[EmbeddedStore]:
     store.close()
 
 
-@embedded_only
 def test_a_second_writer_process_is_told_who_holds_the_store(held_store: EmbeddedStore) -> None:
     child = open_in_child(held_store.path, read_only=False)
     assert child.returncode == 3, child.stderr
@@ -307,7 +310,6 @@ def test_a_second_writer_process_is_told_who_holds_the_store(held_store: Embedde
     )
 
 
-@embedded_only
 def test_a_reader_process_beside_a_writer(held_store: EmbeddedStore) -> None:
     child = open_in_child(held_store.path, read_only=True)
     if ENGINE == "kuzu":  # kuzu locks the file against readers too
@@ -318,26 +320,22 @@ def test_a_reader_process_beside_a_writer(held_store: EmbeddedStore) -> None:
         assert child.stdout.split() == ["opened", "1"]
 
 
-@embedded_only
 def test_the_lock_is_released_on_close(held_store: EmbeddedStore) -> None:
     held_store.close()
     child = open_in_child(held_store.path, read_only=False)
     assert child.returncode == 0, child.stdout + child.stderr
 
 
-@embedded_only
 def test_a_second_writer_in_the_same_process_is_refused(held_store: EmbeddedStore) -> None:
     with pytest.raises(StoreInUseError, match=f"in use by PID {os.getpid()}"):
         EmbeddedStore(held_store.path, engine=ENGINE)
 
 
-@embedded_only
 def test_reading_a_missing_store_says_so(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match="does not exist"):
         EmbeddedStore(tmp_path / "nothing.kuzu", engine=ENGINE, read_only=True)
 
 
-@embedded_only
 def test_weighted_shortest_path_over_flow_costs(tmp_path: Path) -> None:
     run = small_run()
     edges = [  # the best product of shares is fc/0 -> conv2/0 -> conv1/0 (0.5 * 0.5)
@@ -385,16 +383,14 @@ SHAPE_2 = (
 def big(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, GraphStore, BigGraph]]:
-    backend = str(request.param)
+    backend = require_backend(str(request.param))
     if backend == "embedded":
         store: GraphStore = EmbeddedStore(
             tmp_path_factory.mktemp("big") / "big.kuzu", engine=ENGINE
         )
         graph = big_graph(BIG_EDGES)
     else:
-        from tests.store.conftest import _neo4j
-
-        store = _neo4j()
+        store = neo4j_store()
         store.query("MATCH (n) DETACH DELETE n")
         graph = big_graph(NEO4J_BIG_EDGES, width=500)
     store.create_schema()
