@@ -3,6 +3,7 @@ line on stderr and exit status 2, never a traceback."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
@@ -14,7 +15,10 @@ import typer
 
 from ingest.errors import RelexError
 from ingest.explain import METHODS, explain_images
+from ingest.lrp.composites import COMPOSITES
 from ingest.models import ARCHITECTURES, architecture
+from ingest.worker import IngestOptions, ingest
+from queries import StoreError, StoreSettings, open_store
 
 app = typer.Typer(
     name="relex",
@@ -81,11 +85,78 @@ def explain(
         )
 
 
+@app.command("ingest")
+def ingest_command(
+    dataset: Annotated[
+        str,
+        typer.Option(
+            help="KIND:PATH, e.g. imagefolder:/data/imagenette2?split=val, "
+            "mnist:/data/mnist, synthetic:shapes-a?n=600."
+        ),
+    ],
+    run: Annotated[str, typer.Option(help="Run name: the id a re-run resumes.")],
+    model: Annotated[str, typer.Option(help=f"Model: {', '.join(ARCHITECTURES)}.")] = "vgg16",
+    weights: Annotated[str, typer.Option(help="'imagenet', 'none' or a file.")] = "imagenet",
+    method: Annotated[str, typer.Option(help=f"One of: {', '.join(COMPOSITES)}.")] = (
+        "epsilon_gamma_box"
+    ),
+    top_k: Annotated[int, typer.Option(help="Incoming edges kept per neuron and class.")] = 8,
+    batch_size: Annotated[int, typer.Option(help="Images per batch.")] = 16,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    classes: Annotated[
+        str | None, typer.Option(help="Comma-separated dataset class indices (default: all).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many images per class.")] = None,
+    group_by: Annotated[str, typer.Option(help="Aggregate by 'label' or 'prediction'.")] = (
+        "label"
+    ),
+    store: Annotated[
+        Path | None, typer.Option(help="Embedded store file (default: $RELEX_STORE_PATH).")
+    ] = None,
+) -> None:
+    """Explain a dataset and write per-class relevance graphs to the graph store (resumable)."""
+    options = IngestOptions(
+        run=run,
+        dataset=dataset,
+        model=model,
+        weights=weights,
+        method=method,
+        top_k=top_k,
+        batch_size=batch_size,
+        device=device,
+        classes=_class_list(classes),
+        limit=limit,
+        group_by=group_by,  # type: ignore[arg-type]
+    )
+    settings = StoreSettings.from_env()
+    if store is not None:
+        settings = dataclasses.replace(settings, path=store)
+    with open_store(settings) as graph:
+        finished = ingest(options, graph)
+    accuracy = "n/a" if finished.accuracy is None else f"{finished.accuracy:.1%}"
+    typer.echo(
+        f"run {finished.id}: {finished.images} images in {finished.classes} classes, "
+        f"{finished.flows} flow edges, accuracy {accuracy}, {finished.skipped} unreadable "
+        "images skipped"
+    )
+
+
+def _class_list(classes: str | None) -> tuple[int, ...] | None:
+    if classes is None:
+        return None
+    try:
+        return tuple(int(part) for part in classes.split(",") if part.strip())
+    except ValueError:
+        raise RelexError(
+            f"--classes takes comma-separated class indices, not {classes!r}"
+        ) from None
+
+
 def main() -> None:
     """Entry point of the ``relex`` console script."""
     try:
         app()
-    except RelexError as error:
+    except (RelexError, StoreError) as error:
         typer.echo(f"error: {error}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol, runtime_checkable
 
@@ -90,6 +90,7 @@ class Dataset(Protocol):
         start: int = 0,
         limit: int | None = None,
         classes: Collection[int] | None = None,
+        indices: Sequence[int] | None = None,
     ) -> Iterator[Batch]: ...
 
 
@@ -194,28 +195,35 @@ class BaseDataset(ABC):
         start: int = 0,
         limit: int | None = None,
         classes: Collection[int] | None = None,
+        indices: Sequence[int] | None = None,
     ) -> Iterator[Batch]:
-        """Batches of the items :meth:`select` picks; unreadable images are logged and skipped.
+        """Batches of the items :meth:`select` picks (or of ``indices``, in that order);
+        unreadable images are logged and skipped.
 
         ``limit`` counts selected items, skipped ones included, so a resumed run can start at
         the index after the last one it saw. Batches are filled past skipped images.
         """
         if batch_size < 1:
             raise RelexError(f"batch size must be at least 1, not {batch_size}")
-        indices: list[int] = []
+        chosen = (
+            self.select(start=start, limit=limit, classes=classes)
+            if indices is None
+            else [self._check_index(index) for index in indices]
+        )
+        kept: list[int] = []
         inputs: list[torch.Tensor] = []
-        for index in self.select(start=start, limit=limit, classes=classes):
+        for index in chosen:
             try:
                 inputs.append(self.tensor(index, preprocessing))
             except UnreadableImageError as error:
                 self._skip(index, error)
                 continue
-            indices.append(index)
-            if len(indices) == batch_size:
-                yield self._batch(indices, inputs)
-                indices, inputs = [], []
-        if indices:
-            yield self._batch(indices, inputs)
+            kept.append(index)
+            if len(kept) == batch_size:
+                yield self._batch(kept, inputs)
+                kept, inputs = [], []
+        if kept:
+            yield self._batch(kept, inputs)
 
     def _batch(self, indices: list[int], inputs: list[torch.Tensor]) -> Batch:
         labels = torch.from_numpy(self._labels[indices].copy())

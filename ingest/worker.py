@@ -1,0 +1,415 @@
+"""The ingest worker: explain a dataset class by class and write per-class relevance graphs.
+
+Work goes one class at a time (the class an image is grouped under: its true label, or the
+model's prediction). For a class the worker sums neuron relevance and neuron-to-neuron flows over
+its images, keeps the top-k incoming edges of each neuron (:mod:`ingest.aggregate`), deletes
+whatever an interrupted attempt left of that class, and writes flows, image and class relevance.
+Only then does it update the Run node, whose ``classes`` count is the commit marker: a run killed
+at any point and started again skips the classes the Run counts as done and redoes the rest from
+scratch, so it ends with exactly the graph of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Literal
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from ingest.aggregate import ClassSums, rank_descending, top_incoming
+from ingest.datasets import BaseDataset, label_mapping, open_dataset
+from ingest.errors import RelexError
+from ingest.explain import pick_device
+from ingest.lrp import LRP, composite_by_name
+from ingest.lrp.composites import COMPOSITES
+from ingest.lrp.network import Network
+from ingest.models import LoadedModel, load_model
+from queries import (
+    ClassRelevanceRow,
+    ClassRow,
+    DatasetRow,
+    FlowBatch,
+    GraphStore,
+    ImageRelevanceRow,
+    ImageRow,
+    LayerRow,
+    ModelRow,
+    NeuronRow,
+    NodeRow,
+    NotFoundError,
+    RunRow,
+    params_json,
+    utc_now,
+)
+from queries import ids as store_ids
+
+log = logging.getLogger(__name__)
+
+GroupBy = Literal["label", "prediction"]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """One ingest run. ``limit`` caps the images per class; ``classes`` picks dataset classes."""
+
+    run: str
+    dataset: str
+    model: str = "vgg16"
+    weights: str = "imagenet"
+    method: str = "epsilon_gamma_box"
+    top_k: int = 8
+    batch_size: int = 16
+    device: str = "auto"
+    classes: tuple[int, ...] | None = None
+    limit: int | None = None
+    group_by: GroupBy = "label"
+
+    def parameters(self) -> dict[str, object]:
+        """What defines the run's result (the device and batch size do not)."""
+        chosen = dataclasses.asdict(self)
+        for key in ("run", "device", "batch_size"):
+            chosen.pop(key)
+        return chosen
+
+
+@dataclass(frozen=True)
+class _Setup:
+    loaded: LoadedModel
+    model_id: str
+    dataset: BaseDataset
+    method: LRP
+    device: torch.device
+    model_class: dict[int, int]
+    """Model output index of each dataset class the model knows (matched by name)."""
+
+
+def ingest(options: IngestOptions, store: GraphStore, *, progress: bool = True) -> RunRow:
+    """Run (or resume) ``options.run`` into ``store`` and return the finished Run."""
+    _validate(options)
+    setup = _prepare(options)
+    run = _start_run(options, setup, store)
+    if run.status == "done":
+        log.info("run %s is already done", run.id)
+        return run
+    groups = _class_groups(options, setup, progress=progress)
+    done_classes = run.classes if run.status == "running" else 0
+    images_done = sum(len(groups[c]) for c in sorted(groups)[:done_classes])
+    correct = round((run.accuracy or 0.0) * run.images) if done_classes else 0
+    total_images = sum(len(indices) for indices in groups.values())
+    bar = tqdm(
+        total=total_images,
+        initial=images_done,
+        desc=f"ingest {options.run}",
+        unit="img",
+        disable=not progress,
+    )
+    ordered = sorted(groups)
+    flows_written = run.flows if done_classes else 0
+    # Unreadable images are found as they are loaded: a resumed label run loads only the
+    # classes still to do, a prediction run loads every image again in its first pass.
+    skipped_before = run.skipped if done_classes and options.group_by == "label" else 0
+    for position, class_index in enumerate(ordered):
+        if position < done_classes:
+            continue
+        sums, class_correct, image_rows = _explain_class(
+            setup, options, class_index, groups[class_index], bar
+        )
+        flows_written += _write_class(store, setup, options, class_index, sums, image_rows)
+        correct += class_correct
+        images_done += sums.images
+        run = dataclasses.replace(
+            run,
+            classes=position + 1,
+            images=images_done,
+            flows=flows_written,
+            accuracy=correct / images_done if images_done else None,
+            skipped=skipped_before + setup.dataset.skipped_count,
+            updated_at=utc_now(),
+        )
+        store.write_nodes([run])
+        log.info("class %d/%d done (%s)", position + 1, len(ordered), class_index)
+    bar.close()
+    if setup.dataset.skipped_count:
+        log.warning("%d unreadable images were skipped", setup.dataset.skipped_count)
+    run = dataclasses.replace(run, status="done", updated_at=utc_now())
+    store.write_nodes([run])
+    return run
+
+
+def _validate(options: IngestOptions) -> None:
+    if options.method not in COMPOSITES:
+        raise RelexError(
+            f"ingest needs an LRP method ({', '.join(COMPOSITES)}), not {options.method!r}"
+        )
+    if options.top_k < 1:
+        raise RelexError(f"--top-k must be at least 1, not {options.top_k}")
+    if options.batch_size < 1:
+        raise RelexError(f"--batch-size must be at least 1, not {options.batch_size}")
+    if options.limit is not None and options.limit < 1:
+        raise RelexError(f"--limit must be at least 1, not {options.limit}")
+    if options.group_by not in ("label", "prediction"):
+        raise RelexError(f"--group-by must be label or prediction, not {options.group_by!r}")
+
+
+def _prepare(options: IngestOptions) -> _Setup:
+    dataset = open_dataset(options.dataset)
+    loaded = load_model(options.model, options.weights)
+    device = pick_device(options.device)
+    loaded.module.to(device)
+    _check_channels(dataset, loaded)
+    low, high = (bound.to(device) for bound in loaded.preprocessing.bounds())
+    method = LRP(loaded.module, composite_by_name(options.method, low=low, high=high))
+    if options.group_by == "label":
+        label_mapping(dataset, loaded.class_names)
+    outputs = {name: index for index, name in enumerate(loaded.class_names)}
+    model_class = {
+        label: outputs[name] for label, name in enumerate(dataset.class_names) if name in outputs
+    }
+    model_id = loaded.name
+    if loaded.weights_sha256 and options.weights != "imagenet":
+        model_id = f"{loaded.name}-{loaded.weights_sha256[:12]}"
+    return _Setup(loaded, model_id, dataset, method, device, model_class)
+
+
+def _check_channels(dataset: BaseDataset, loaded: LoadedModel) -> None:
+    """A colour model can read grey images (replicated), not the other way round silently."""
+    image = dataset.image(0) if len(dataset) else None
+    if image is None:
+        raise RelexError(f"dataset {dataset.spec} has no images")
+    if loaded.preprocessing.grayscale and image.mode not in ("L", "1", "I", "F"):
+        log.warning(
+            "model %s reads grey images; the colour images of %s are converted to grey",
+            loaded.name,
+            dataset.name,
+        )
+
+
+def _start_run(options: IngestOptions, setup: _Setup, store: GraphStore) -> RunRow:
+    store.create_schema()
+    params = params_json(options.parameters())
+    try:
+        existing = store.get_run(options.run)
+    except NotFoundError:
+        existing = None
+    if existing is not None and existing.params != params:
+        raise RelexError(
+            f"run {options.run} already exists with other parameters ({existing.params}); "
+            "choose another --run name"
+        )
+    _write_structure(store, setup)
+    if existing is not None:
+        if existing.status != "done":
+            log.info("resuming run %s after %d classes", existing.id, existing.classes)
+            existing = dataclasses.replace(existing, status="running", updated_at=utc_now())
+            store.write_nodes([existing])
+        return existing
+    run = RunRow(
+        id=options.run,
+        name=options.run,
+        model=setup.model_id,
+        dataset=setup.dataset.name,
+        method=options.method,
+        params=params,
+        status="running",
+        code_version=_code_version(),
+        weights_hash=setup.loaded.weights_sha256 or setup.loaded.weights,
+    )
+    store.write_nodes([run])
+    return run
+
+
+def _write_structure(store: GraphStore, setup: _Setup) -> None:
+    network = setup.method.network
+    model = setup.model_id
+    dataset = setup.dataset
+    wnids = dataset.wnids
+    rows: list[NodeRow] = [
+        ModelRow(
+            model, arch=setup.loaded.name, layers=len(network.layers), neurons=network.neuron_count
+        ),
+        DatasetRow(dataset.name, kind=dataset.kind, path=dataset.spec),
+        *(
+            LayerRow(model, layer.name, layer.depth, layer.kind, layer.size)
+            for layer in network.layers
+        ),
+        *(
+            NeuronRow(model, layer.name, index)
+            for layer in network.layers
+            for index in range(layer.size)
+        ),
+        *(
+            ClassRow(dataset.name, index, name, wnids[index] if wnids else None)
+            for index, name in enumerate(dataset.class_names)
+        ),
+    ]
+    store.write_nodes(rows)
+
+
+def _class_groups(options: IngestOptions, setup: _Setup, *, progress: bool) -> dict[int, list[int]]:
+    """Dataset indices of each class the run aggregates over, classes ascending."""
+    dataset = setup.dataset
+    wanted = options.classes if options.classes is not None else dataset.present_classes
+    unknown = sorted(set(wanted) - set(dataset.present_classes))
+    if unknown:
+        raise RelexError(f"classes {unknown} have no images in {dataset.name}")
+    selected = dataset.select(classes=wanted)
+    if options.group_by == "label":
+        labels = dataset.labels
+        groups = {c: [i for i in selected if labels[i] == c][: options.limit] for c in wanted}
+    else:
+        groups = _predicted_groups(setup, selected, options, progress=progress)
+    return {c: indices for c, indices in sorted(groups.items()) if indices}
+
+
+def _predicted_groups(
+    setup: _Setup, selected: list[int], options: IngestOptions, *, progress: bool
+) -> dict[int, list[int]]:
+    """Group images by the model's prediction, as dataset classes (matched by class name)."""
+    label_of_output = {output: label for label, output in setup.model_class.items()}
+    groups: dict[int, list[int]] = {}
+    outside = 0
+    batches = _batches(setup, selected, options.batch_size)
+    for indices, inputs, _ in tqdm(batches, desc="predicting", unit="batch", disable=not progress):
+        with torch.no_grad():
+            predicted = setup.loaded.module(inputs).argmax(1).tolist()
+        for index, output in zip(indices, predicted, strict=True):
+            label = label_of_output.get(output)
+            if label is None:
+                outside += 1
+            else:
+                groups.setdefault(label, []).append(index)
+    if outside:
+        log.warning("%d images were predicted as classes the dataset does not have", outside)
+    return {c: indices[: options.limit] for c, indices in groups.items()}
+
+
+def _batches(
+    setup: _Setup, indices: Sequence[int], batch_size: int
+) -> Iterator[tuple[list[int], torch.Tensor, torch.Tensor]]:
+    for batch in setup.dataset.batches(
+        setup.loaded.preprocessing, batch_size, indices=list(indices)
+    ):
+        yield batch.indices, batch.inputs.to(setup.device), batch.labels
+
+
+def _explain_class(
+    setup: _Setup,
+    options: IngestOptions,
+    class_index: int,
+    indices: list[int],
+    bar: tqdm,
+) -> tuple[ClassSums, int, list[ImageRelevanceRow | ImageRow]]:
+    """Sum relevance and flows over the class's images; rows of each image's top neurons."""
+    sums = ClassSums()
+    correct = 0
+    rows: list[ImageRelevanceRow | ImageRow] = []
+    target = setup.model_class[class_index]
+    for batch_indices, inputs, labels in _batches(setup, indices, options.batch_size):
+        result = setup.method.attribute(
+            inputs, target, flow_groups=torch.zeros(len(batch_indices), dtype=torch.long)
+        )
+        sums.add(result.neuron_relevance, {pair: flow[0] for pair, flow in result.flows.items()})
+        predicted = result.logits.argmax(1).cpu()
+        truth = torch.tensor([setup.model_class.get(int(label), -1) for label in labels])
+        correct += int((predicted == truth).sum())
+        rows += _image_rows(setup, options, batch_indices, result.neuron_relevance)
+        bar.update(len(batch_indices))
+    return sums, correct, rows
+
+
+def _image_rows(
+    setup: _Setup,
+    options: IngestOptions,
+    indices: list[int],
+    neuron_relevance: Mapping[str, torch.Tensor],
+) -> list[ImageRelevanceRow | ImageRow]:
+    rows: list[ImageRelevanceRow | ImageRow] = []
+    for offset, index in enumerate(indices):
+        sample = setup.dataset.sample(index)
+        image = ImageRow(setup.dataset.name, sample.image_id, sample.label)
+        rows.append(image)
+        for layer, relevance in neuron_relevance.items():
+            values = relevance[offset].double().cpu().numpy()
+            ranks = rank_descending(values)
+            for neuron in np.argsort(ranks)[: options.top_k]:
+                rows.append(
+                    ImageRelevanceRow(
+                        options.run,
+                        image.id,
+                        store_ids.neuron_id(setup.model_id, layer, int(neuron)),
+                        float(values[neuron]),
+                        int(ranks[neuron]),
+                    )
+                )
+    return rows
+
+
+def _write_class(
+    store: GraphStore,
+    setup: _Setup,
+    options: IngestOptions,
+    class_index: int,
+    sums: ClassSums,
+    image_rows: list[ImageRelevanceRow | ImageRow],
+) -> int:
+    """Replace the class's part of the run with fresh rows; returns the FLOW edges written."""
+    network: Network = setup.method.network
+    model, run = setup.model_id, options.run
+    class_id = store_ids.class_id(setup.dataset.name, class_index)
+    store.delete_run_class(run, class_id)
+    retained: dict[str, np.ndarray] = {}
+    written = 0
+    for (lower, upper), flow in sums.flows.items():
+        edges = top_incoming(flow, sums.neurons[upper], options.top_k)
+        retained[upper] = edges.retained
+        if len(edges.flow):
+            store.write_flows(
+                FlowBatch.of(
+                    run,
+                    class_id,
+                    _neuron_ids(model, upper, edges.upper),
+                    _neuron_ids(model, lower, edges.lower),
+                    edges.flow,
+                    edges.share,
+                )
+            )
+            written += len(edges.flow)
+    store.write_nodes([row for row in image_rows if isinstance(row, ImageRow)])
+    store.write_relevance([row for row in image_rows if isinstance(row, ImageRelevanceRow)])
+    class_rows = []
+    for layer in network.layers:
+        totals = sums.neurons[layer.name]
+        ranks = rank_descending(totals)
+        kept = retained.get(layer.name)
+        for index in range(layer.size):
+            class_rows.append(
+                ClassRelevanceRow(
+                    run,
+                    class_id,
+                    store_ids.neuron_id(model, layer.name, index),
+                    float(totals[index]),
+                    int(ranks[index]),
+                    float(totals[index] / sums.images),
+                    None if kept is None else float(kept[index]),
+                    sums.images,
+                )
+            )
+    store.write_relevance(class_rows)
+    return written
+
+
+def _neuron_ids(model: str, layer: str, indices: np.ndarray) -> np.ndarray:
+    return np.array([store_ids.neuron_id(model, layer, int(i)) for i in indices], dtype=object)
+
+
+def _code_version() -> str:
+    try:
+        return f"relevance-explorer {metadata.version('relevance-explorer')}"
+    except metadata.PackageNotFoundError:
+        return "relevance-explorer (not installed)"
