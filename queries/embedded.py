@@ -176,13 +176,15 @@ class EmbeddedStore(GraphStore):
             started = time.perf_counter()
             table = frames.flow_table(batch)
             classes = pc.unique(table.column("cls")).to_pylist()
-            (found,) = self.query_named("count_run_flows", {"run": batch.run, "classes": classes})
             with self._transaction():
+                (found,) = self.query_named(
+                    "count_run_flows", {"run": batch.run, "classes": classes}
+                )
                 if found["n"]:
                     log.info("run %s already has flows of these classes: replacing", batch.run)
                     self._run("delete_flow_keys", {"rows": frames.flow_keys(table)})
                 self._run("write_flows", {"rows": table})
-            log.info(
+            log.debug(
                 "wrote %d flows of run %s in %.2fs",
                 len(batch),
                 batch.run,
@@ -205,8 +207,8 @@ class EmbeddedStore(GraphStore):
         sources = sorted(
             {row.class_id if isinstance(row, ClassRelevanceRow) else row.image for row in rows}
         )
-        (found,) = self.query_named(f"count_{kind}_relevance", {"run": run, "sources": sources})
         with self._transaction():
+            (found,) = self.query_named(f"count_{kind}_relevance", {"run": run, "sources": sources})
             if found["n"]:
                 keys = table.select(["src", "dst", "run"])
                 self._run(f"delete_{kind}_relevance_keys", {"rows": keys})

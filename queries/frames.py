@@ -50,16 +50,6 @@ def node_table(rows: Sequence[NodeRow]) -> pa.Table:
     )
 
 
-def pairs_table(pairs: Sequence[dict[str, str]]) -> pa.Table:
-    """``src``/``dst`` id pairs (e.g. NEXT edges between layers)."""
-    return pa.table(
-        {
-            "src": pa.array([p["src"] for p in pairs], type=pa.string()),
-            "dst": pa.array([p["dst"] for p in pairs], type=pa.string()),
-        }
-    )
-
-
 def flow_table(batch: FlowBatch) -> pa.Table:
     """A FLOW batch in COPY order: src, dst, run, cls, relevance, share, cost."""
     props = [column_name(p.name) for p in REL_PROPERTIES["FLOW"]]

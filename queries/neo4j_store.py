@@ -20,12 +20,11 @@ from neo4j.exceptions import ClientError, Neo4jError
 from queries import catalogue
 from queries.errors import NotFoundError, QueryError, ReadOnlyStoreError, StoreError
 from queries.rows import FlowBatch, FlowRow, NodeRow, RelevanceRow
+from queries.settings import DEFAULT_BATCH_SIZE
 from queries.store import GraphStore
 from queries.writes import NodeWrite, as_batches, split_relevance
 
 log = logging.getLogger(__name__)
-
-DEFAULT_BATCH_SIZE = 10_000
 
 # Every catalogue query this backend runs (the grammar test parses each of them).
 QUERY_NAMES = (

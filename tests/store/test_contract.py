@@ -331,6 +331,43 @@ def test_a_second_writer_in_the_same_process_is_refused(held_store: EmbeddedStor
         EmbeddedStore(held_store.path, engine=ENGINE)
 
 
+WRITE_THEN_HANG = textwrap.dedent(
+    """
+    import sys, time
+    from queries.embedded import EmbeddedStore
+    from tests.store.synthetic import small_run
+    store = EmbeddedStore(sys.argv[1], engine=sys.argv[2])
+    store.create_schema()
+    run = small_run()
+    store.write_nodes(run.nodes)
+    store.write_flows(run.flows)
+    store.write_relevance(run.relevance)
+    print("written", flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def test_acknowledged_writes_survive_kill_9_and_the_lock_goes_with_the_process(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "killed.kuzu"
+    child = subprocess.Popen(
+        [sys.executable, "-c", WRITE_THEN_HANG, str(path), ENGINE],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "written"
+    finally:
+        child.kill()
+        child.wait(timeout=60)
+    with EmbeddedStore(path, engine=ENGINE) as store:
+        assert store.counts() == small_run().counts
+
+
 def test_reading_a_missing_store_says_so(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match="does not exist"):
         EmbeddedStore(tmp_path / "nothing.kuzu", engine=ENGINE, read_only=True)
