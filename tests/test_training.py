@@ -118,8 +118,13 @@ def test_datasets_that_cannot_be_learned_are_clear_errors(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-def test_learns_the_synthetic_shapes(tmp_path: Path) -> None:
-    """The documented target: at least 90% test accuracy on shapes-a with the defaults."""
+def test_learns_the_synthetic_shapes(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """The documented target, 90% test accuracy on shapes-a with the defaults (minutes on 2 cores).
+
+    Runs only when asked for: ``pytest tests/test_training.py -m slow``.
+    """
+    if "slow" not in request.config.getoption("markexpr"):
+        pytest.skip("accuracy measurement; run it with -m slow")
     dataset = open_dataset("synthetic:shapes-a?n=4800")
-    report = train_small_cnn(dataset, epochs=5, out=tmp_path / "shapes.pt", progress=False)
+    report = train_small_cnn(dataset, out=tmp_path / "shapes.pt", progress=False)
     assert report.test_accuracy >= 0.9
