@@ -149,6 +149,10 @@ class EmbeddedStore(GraphStore):
     def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run one statement; every row as a dict keyed by column name."""
         result = self._execute(cypher, params)
+        if isinstance(result, list):  # Kuzu runs every statement of a ";"-separated text
+            for part in result:
+                part.close()
+            raise QueryError(f"query() takes one statement, got {len(result)}: {cypher[:200]}")
         try:
             columns = result.get_column_names()
             return [dict(zip(columns, row, strict=True)) for row in result.get_all()]

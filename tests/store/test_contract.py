@@ -27,6 +27,7 @@ from queries import (
     LayerRow,
     NeuronRow,
     NotFoundError,
+    QueryError,
     ReadOnlyStoreError,
     RunRow,
     StoreInUseError,
@@ -366,6 +367,11 @@ def test_acknowledged_writes_survive_kill_9_and_the_lock_goes_with_the_process(
         child.wait(timeout=60)
     with EmbeddedStore(path, engine=ENGINE) as store:
         assert store.counts() == small_run().counts
+
+
+def test_query_takes_one_statement(held_store: EmbeddedStore) -> None:
+    with pytest.raises(QueryError, match="one statement, got 2"):
+        held_store.query("MATCH (n:Model) RETURN n.id; MATCH (n:Layer) RETURN n.id")
 
 
 def test_reading_a_missing_store_says_so(tmp_path: Path) -> None:
