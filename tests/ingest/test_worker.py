@@ -1,0 +1,233 @@
+"""The ingest worker against the real embedded store: round trip, resume after kill -9, errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from ingest.aggregate import ClassSums, rank_descending, top_incoming
+from ingest.datasets import SHAPE_CLASSES, open_dataset
+from ingest.errors import RelexError
+from ingest.lrp import LRP
+from ingest.lrp.composites import epsilon_gamma_box
+from ingest.models import load_model, save_checkpoint, small_cnn
+from ingest.worker import IngestOptions, ingest
+from queries import StoreSettings, open_store
+
+RELEX = str(Path(sys.executable).parent / "relex")
+DATASET = "synthetic:shapes-a?n=60&seed=3"
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small CNN that knows the synthetic classes (random weights: the worker does not care)."""
+    path = tmp_path_factory.mktemp("weights") / "shapes.pt"
+    torch.manual_seed(0)
+    module = small_cnn(3, 64, len(SHAPE_CLASSES))
+    save_checkpoint(path, name="smallcnn64", module=module, class_names=tuple(SHAPE_CLASSES))
+    return path
+
+
+def options(checkpoint: Path, **overrides: object) -> IngestOptions:
+    base: dict[str, object] = {
+        "run": "r1",
+        "dataset": DATASET,
+        "model": "smallcnn64",
+        "weights": str(checkpoint),
+        "top_k": 3,
+        "batch_size": 4,
+        "device": "cpu",
+    }
+    return IngestOptions(**{**base, **overrides})  # type: ignore[arg-type]
+
+
+def store_at(path: Path, *, read_only: bool = False):  # type: ignore[no-untyped-def]
+    return open_store(StoreSettings(path=path), read_only=read_only)
+
+
+def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every FLOW and RELEVANT edge and every node id, sorted: a graph to compare exactly."""
+    with store_at(path, read_only=True) as store:
+        flows = store.query(
+            "MATCH (a:Neuron)-[f:FLOW]->(b:Neuron) "
+            "RETURN f.run, f.class, a.id, b.id, f.relevance, f.share, f.cost"
+        )
+        relevant = store.query(
+            "MATCH (a)-[r:RELEVANT]->(b:Neuron) RETURN a.id, b.id, r.run, r.relevance, r.rank"
+        )
+        nodes = store.query("MATCH (n) RETURN label(n), n.id")
+    return {
+        name: sorted(tuple(row.values()) for row in rows)
+        for name, rows in (("flows", flows), ("relevant", relevant), ("nodes", nodes))
+    }
+
+
+def test_store_round_trips_what_the_worker_computed(checkpoint: Path, tmp_path: Path) -> None:
+    with store_at(tmp_path / "g.kuzu") as store:
+        run = ingest(options(checkpoint, classes=(0, 2), limit=5), store, progress=False)
+        counts = store.counts()
+        stored = store.query(
+            "MATCH (c:Class)-[r:RELEVANT]->(n:Neuron) WHERE r.run = 'r1' "
+            "RETURN c.id AS class, n.id AS neuron, r.relevance AS relevance, r.rank AS rank, "
+            "r.retained AS retained"
+        )
+        flows = store.query(
+            "MATCH (a:Neuron)-[f:FLOW]->(b:Neuron) WHERE f.class = 'shapes-a/2' "
+            "RETURN a.id AS upper, b.id AS lower, f.relevance AS flow, f.share AS share"
+        )
+    assert run.status == "done" and run.images == 10 and run.classes == 2
+    # Recompute class 2 directly with the engine.
+    loaded = load_model("smallcnn64", str(checkpoint))
+    dataset = open_dataset(DATASET)
+    indices = dataset.select(classes=[2], limit=5)
+    inputs = torch.stack([dataset.tensor(i, loaded.preprocessing) for i in indices])
+    low, high = loaded.preprocessing.bounds()
+    method = LRP(loaded.module, epsilon_gamma_box(low, high))
+    target = loaded.class_names.index(dataset.class_names[2])
+    sums = ClassSums()
+    for batch in (inputs[:4], inputs[4:]):  # the worker's batches of 4
+        groups = torch.zeros(len(batch), dtype=torch.long)
+        result = method.attribute(batch, target, flow_groups=groups)
+        sums.add(result.neuron_relevance, {pair: flow[0] for pair, flow in result.flows.items()})
+    model = run.model
+    expected_flows = {}
+    for (lower, upper), flow in sums.flows.items():
+        edges = top_incoming(flow, sums.neurons[upper], 3)
+        for i, j, value, share in zip(
+            edges.lower, edges.upper, edges.flow, edges.share, strict=True
+        ):
+            expected_flows[(f"{model}/{upper}/{j}", f"{model}/{lower}/{i}")] = (value, share)
+    got_flows = {(row["upper"], row["lower"]): (row["flow"], row["share"]) for row in flows}
+    assert got_flows.keys() == expected_flows.keys()
+    for key, (value, share) in expected_flows.items():
+        assert got_flows[key][0] == pytest.approx(value, rel=1e-4, abs=1e-9)
+        assert got_flows[key][1] == pytest.approx(share, rel=1e-4, abs=1e-9)
+    network = method.network
+    assert counts.nodes["Neuron"] == network.neuron_count
+    assert counts.nodes["Image"] == 10 and counts.nodes["Class"] == len(SHAPE_CLASSES)
+    assert counts.relationships["FLOW"] == run.flows
+    assert len(stored) == 2 * network.neuron_count
+    by_key = {(row["class"], row["neuron"]): row for row in stored}
+    for layer, totals in sums.neurons.items():
+        ranks = rank_descending(totals)
+        for index in (0, len(totals) - 1):
+            row = by_key[("shapes-a/2", f"{model}/{layer}/{index}")]
+            assert row["relevance"] == pytest.approx(totals[index], rel=1e-4, abs=1e-9)
+            assert row["rank"] == ranks[index]
+
+
+def test_rerun_changes_nothing_and_other_parameters_are_refused(
+    checkpoint: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "g.kuzu"
+    with store_at(path) as store:
+        ingest(options(checkpoint, limit=3), store, progress=False)
+    before = dump(path)
+    with store_at(path) as store:
+        ingest(options(checkpoint, limit=3), store, progress=False)
+        with pytest.raises(RelexError, match="already exists with other parameters"):
+            ingest(options(checkpoint, limit=3, top_k=4), store, progress=False)
+    assert dump(path) == before
+
+
+def test_kill_during_ingest_then_resume_gives_the_uninterrupted_graph(
+    checkpoint: Path, tmp_path: Path
+) -> None:
+    arguments = [
+        RELEX, "--verbose", "ingest", "--dataset", "synthetic:shapes-a?n=48&seed=3",
+        "--run", "r1", "--model", "smallcnn64", "--weights", str(checkpoint),
+        "--top-k", "3", "--batch-size", "4", "--device", "cpu",
+    ]  # fmt: skip
+    reference = tmp_path / "reference.kuzu"
+    done = subprocess.run([*arguments, "--store", str(reference)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    interrupted = tmp_path / "interrupted.kuzu"
+    process = subprocess.Popen(
+        [*arguments, "--store", str(interrupted)], stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    deadline = time.monotonic() + 300
+    for line in process.stderr:
+        if "class 2/6 done" in line or time.monotonic() > deadline:
+            break
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    with store_at(interrupted, read_only=True) as store:
+        assert store.get_run("r1").status == "running"
+    resumed = subprocess.run(
+        [*arguments, "--store", str(interrupted)], capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming run r1 after 2 classes" in resumed.stderr
+    assert dump(interrupted) == dump(reference)
+
+
+def test_a_second_writer_is_told_the_store_is_in_use(checkpoint: Path, tmp_path: Path) -> None:
+    path = tmp_path / "g.kuzu"
+    with store_at(path):
+        done = subprocess.run(
+            [RELEX, "ingest", "--dataset", DATASET, "--run", "r2", "--model", "smallcnn64",
+             "--weights", str(checkpoint), "--store", str(path)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert "in use by PID" in done.stderr and "Traceback" not in done.stderr
+
+
+def corrupt_folder(root: Path) -> Path:
+    rng = np.random.default_rng(0)
+    for name in ("n01440764", "n02102040"):
+        (root / name).mkdir(parents=True)
+        for k in range(3):
+            Image.fromarray(rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(
+                root / name / f"{k}.png"
+            )
+    (root / "n01440764" / "broken.png").write_bytes(b"not a png")
+    return root
+
+
+def test_unreadable_images_are_skipped_and_counted(tmp_path: Path) -> None:
+    folder = corrupt_folder(tmp_path / "folder")
+    with store_at(tmp_path / "g.kuzu") as store:
+        run = ingest(
+            IngestOptions(
+                run="r",
+                dataset=f"imagefolder:{folder}",
+                model="vgg11",
+                weights="none",
+                batch_size=4,
+                device="cpu",
+                top_k=2,
+            ),
+            store,
+            progress=False,
+        )
+    assert run.skipped == 1 and run.images == 6
+
+
+@pytest.mark.parametrize(
+    ("dataset", "expected"),
+    [
+        ("imagefolder:/does/not/exist", "does not exist"),
+        ("mnist:/does/not/exist", "does not exist"),
+        ("nonsense:whatever", "should look like kind:location"),
+    ],
+)
+def test_bad_datasets_are_clear_errors(dataset: str, expected: str, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [RELEX, "ingest", "--dataset", dataset, "--run", "r", "--model", "smallcnn64",
+         "--weights", "none", "--store", str(tmp_path / "g.kuzu")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert expected in done.stderr.lower() and "Traceback" not in done.stderr
