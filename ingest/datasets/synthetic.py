@@ -6,8 +6,10 @@ cluttered background (a smooth random colour field, pixel noise and distractor s
 mask marks exactly the pixels the object painted. Two variants share the class names but not
 the clutter statistics, so classes can be compared across datasets:
 
-- ``shapes-a``: smooth full-range background, light noise, a few thin strokes, larger objects;
-- ``shapes-b``: busier mid-range background, heavy noise, many thicker strokes, smaller objects.
+- ``shapes-a``: smooth full-range background, light noise, a few thin strokes, larger objects
+  tilted by up to 18 degrees;
+- ``shapes-b``: busier mid-range background, heavy noise, more and thicker strokes, smaller
+  objects tilted by up to 30 degrees.
 
 Image ``i`` depends only on (variant, seed, size, grey, ``i``), not on how many are generated;
 its label is ``i % 6`` so the classes are balanced.
@@ -55,11 +57,11 @@ VARIANTS: dict[str, Style] = {
         code=2,
         grid=8,
         background=(40, 215),
-        noise=22.0,
-        strokes=(5, 9),
-        stroke_width=(0.02, 0.05),
-        half_size=(0.10, 0.20),
-        tilt=math.pi / 4,
+        noise=18.0,
+        strokes=(4, 7),
+        stroke_width=(0.02, 0.04),
+        half_size=(0.12, 0.22),
+        tilt=math.pi / 6,
     ),
 }
 
