@@ -29,6 +29,13 @@ app = typer.Typer(
 )
 
 
+ModelOption = Annotated[str, typer.Option(help=f"Model: {', '.join(ARCHITECTURES)}.")]
+WeightsOption = Annotated[
+    str, typer.Option(help="'imagenet' (from the torch hub cache), 'none' (random), or a file.")
+]
+DeviceOption = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
+
+
 @app.callback()
 def _configure(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
@@ -42,10 +49,8 @@ def _configure(
 @app.command()
 def explain(
     images: Annotated[list[Path], typer.Argument(help="Image files to explain.")],
-    model: Annotated[str, typer.Option(help=f"Model: {', '.join(ARCHITECTURES)}.")] = "vgg16",
-    weights: Annotated[
-        str, typer.Option(help="'imagenet' (from the torch hub cache), 'none' (random), or a file.")
-    ] = "imagenet",
+    model: ModelOption = "vgg16",
+    weights: WeightsOption = "imagenet",
     method: Annotated[str, typer.Option(help=f"One of: {', '.join(METHODS)}.")] = (
         "epsilon_gamma_box"
     ),
@@ -55,7 +60,7 @@ def explain(
     out: Annotated[Path, typer.Option(help="Folder for the PNG and .npy files.")] = Path(
         "relex-out"
     ),
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    device: DeviceOption = "auto",
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Print the preprocessing.")] = False,
@@ -95,14 +100,14 @@ def ingest_command(
         ),
     ],
     run: Annotated[str, typer.Option(help="Run name: the id a re-run resumes.")],
-    model: Annotated[str, typer.Option(help=f"Model: {', '.join(ARCHITECTURES)}.")] = "vgg16",
-    weights: Annotated[str, typer.Option(help="'imagenet', 'none' or a file.")] = "imagenet",
+    model: ModelOption = "vgg16",
+    weights: WeightsOption = "imagenet",
     method: Annotated[str, typer.Option(help=f"One of: {', '.join(COMPOSITES)}.")] = (
         "epsilon_gamma_box"
     ),
     top_k: Annotated[int, typer.Option(help="Incoming edges kept per neuron and class.")] = 8,
     batch_size: Annotated[int, typer.Option(help="Images per batch.")] = 16,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    device: DeviceOption = "auto",
     classes: Annotated[
         str | None, typer.Option(help="Comma-separated dataset class indices (default: all).")
     ] = None,

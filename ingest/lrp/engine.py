@@ -305,8 +305,11 @@ def _propagate_weight_layer(
         members = (flow_groups == group).nonzero().flatten()
         if members.numel() == 0:
             continue
+        whole_batch = members.numel() == flow_groups.numel()
         for factor, inp, weight, signal in pieces:
-            flow[group] += factor * ops.flow(inp[members], signal[members], weight, lower_size)
+            if not whole_batch:
+                inp, signal = inp[members], signal[members]
+            flow[group].add_(ops.flow(inp, signal, weight, lower_size), alpha=factor)
     return lower, flow
 
 
