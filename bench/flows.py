@@ -21,26 +21,14 @@ from __future__ import annotations
 import argparse
 import itertools
 import statistics
-import time
 from collections.abc import Callable
 from functools import partial
 
 import torch
 
-from ingest.explain import pick_device
+from bench.common import setup, timed
 from ingest.lrp import LRP
 from ingest.lrp.composites import epsilon_gamma_box
-from tests.helpers import random_inputs, randomised
-
-
-def timed(run: Callable[[], object], device: torch.device) -> float:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    run()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
 
 
 def alternating(
@@ -50,7 +38,7 @@ def alternating(
     times: dict[str, list[float]] = {name: [] for name in variants}
     for repeat in range(runs + 1):
         for name, run in variants.items():
-            seconds = timed(run, device)
+            seconds, _ = timed(run, device)
             if repeat:
                 times[name].append(seconds)
     return {name: statistics.median(values) for name, values in times.items()}
@@ -89,7 +77,7 @@ def flows_against_brute_force(
     flows = method.attribute(image, flow_groups=one_group).flows[pair][0]
     upper_size = flows.shape[1]
     channels = torch.linspace(0, upper_size - 1, min(sample, upper_size)).round().long().unique()
-    trace_seconds = timed(lambda: method.trace(image), device)
+    trace_seconds, _ = timed(lambda: method.trace(image), device)
     trace = method.trace(image)
     columns: dict[int, torch.Tensor] = {}
 
@@ -100,10 +88,10 @@ def flows_against_brute_force(
     times: dict[str, list[float]] = {"flows": [], "plain": [], "channel": []}
     chunks = [channels[start::runs].tolist() for start in range(runs)]
     for repeat in range(runs + 1):
-        flows_seconds = timed(lambda: method.attribute(image, flow_groups=one_group), device)
-        plain_seconds = timed(lambda: method.attribute(image), device)
+        flows_seconds, _ = timed(lambda: method.attribute(image, flow_groups=one_group), device)
+        plain_seconds, _ = timed(lambda: method.attribute(image), device)
         chunk = chunks[repeat - 1] if repeat else channels[:1].tolist()
-        channel_seconds = [timed(partial(conditional, c), device) for c in chunk]
+        channel_seconds = [timed(partial(conditional, c), device)[0] for c in chunk]
         if repeat:
             times["flows"].append(flows_seconds)
             times["plain"].append(plain_seconds)
@@ -148,12 +136,9 @@ def main() -> None:
     )
     parser.add_argument("--sample", type=int, default=16, help="upper channels run brute force")
     args = parser.parse_args()
-    device = pick_device(args.device)
-    loaded = randomised(args.model)
-    model = loaded.module.to(device)
-    inputs = random_inputs(loaded, batch=args.batch).to(device)
-    low, high = (bound.to(device) for bound in loaded.preprocessing.bounds())
-    method = LRP(model, epsilon_gamma_box(low, high))
+    bench = setup(args.model, args.batch, args.device)
+    device, loaded, inputs = bench.device, bench.loaded, bench.inputs
+    method = LRP(loaded.module, epsilon_gamma_box(bench.low, bench.high))
     names = [layer.name for layer in method.network.layers]
     pair = (args.pair[0], args.pair[1])
     if pair not in itertools.pairwise(names):

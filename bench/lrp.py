@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -21,10 +19,9 @@ import zennit
 from zennit.attribution import Gradient
 from zennit.composites import EpsilonGammaBox
 
-from ingest.explain import pick_device
+from bench.common import setup, timed
 from ingest.lrp import LRP
 from ingest.lrp.composites import epsilon_gamma_box
-from tests.helpers import random_inputs, randomised
 
 
 def zennit_version() -> str:
@@ -34,16 +31,6 @@ def zennit_version() -> str:
     return found[0].name.removeprefix("zennit-").removesuffix(".dist-info") if found else "?"
 
 
-def timed(run: Callable[[], torch.Tensor], device: torch.device) -> tuple[float, torch.Tensor]:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    heatmap = run()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return time.perf_counter() - start, heatmap
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="vgg16")
@@ -51,11 +38,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--device", default="auto")
     args = parser.parse_args()
-    device = pick_device(args.device)
-    loaded = randomised(args.model)
-    model = loaded.module.to(device)
-    inputs = random_inputs(loaded, batch=args.batch).to(device)
-    low, high = (bound.to(device) for bound in loaded.preprocessing.bounds())
+    bench = setup(args.model, args.batch, args.device)
+    device, model, inputs, low, high = (
+        bench.device,
+        bench.loaded.module,
+        bench.inputs,
+        bench.low,
+        bench.high,
+    )
     ours = LRP(model, epsilon_gamma_box(low, high))
     theirs = EpsilonGammaBox(low=low.expand_as(inputs), high=high.expand_as(inputs))
 
