@@ -16,3 +16,27 @@ if [ ! -f "$stamp" ]; then
     rm -f "$venv"/.installed-*
     touch "$stamp"
 fi
+
+# The web page's JavaScript (cytoscape.js) comes from the npm registry, pinned by
+# package-lock.json, and is served by the API from api/web/vendor: never from a CDN.
+web_stamp="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)"
+if [ ! -f "$web_stamp" ] || [ ! -f api/web/vendor/cytoscape.esm.min.mjs ]; then
+    if ! command -v npm >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm
+    fi
+    npm ci --no-audit --no-fund --loglevel=error
+    mkdir -p api/web/vendor
+    cp node_modules/cytoscape/dist/cytoscape.esm.min.mjs api/web/vendor/
+    cp node_modules/cytoscape/LICENSE api/web/vendor/cytoscape.LICENSE
+    touch "$web_stamp"
+fi
+
+# The browser tests drive Debian's chromium headless (never a browser downloaded by a test tool).
+if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+    else
+        echo "setup: /usr/bin/chromium is missing and this is not root; the browser tests will skip" >&2
+    fi
+fi
