@@ -20,7 +20,8 @@ from ingest.lrp.composites import COMPOSITES
 from ingest.models import ARCHITECTURES, architecture
 from ingest.training import train_small_cnn
 from ingest.worker import IngestOptions, ingest
-from queries import StoreError, StoreSettings, open_store
+from queries import StoreError, open_store
+from queries.settings import get_settings
 
 app = typer.Typer(
     name="relex",
@@ -35,7 +36,9 @@ ModelOption = Annotated[str, typer.Option(help=f"Model: {', '.join(ARCHITECTURES
 WeightsOption = Annotated[
     str, typer.Option(help="'imagenet' (from the torch hub cache), 'none' (random), or a file.")
 ]
-DeviceOption = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
+DeviceOption = Annotated[
+    str | None, typer.Option(help="auto, cpu or cuda (default: $RELEX_DEVICE, else auto).")
+]
 
 
 @app.callback()
@@ -62,7 +65,7 @@ def explain(
     out: Annotated[Path, typer.Option(help="Folder for the PNG and .npy files.")] = Path(
         "relex-out"
     ),
-    device: DeviceOption = "auto",
+    device: DeviceOption = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Print the preprocessing.")] = False,
@@ -77,7 +80,7 @@ def explain(
         method=method,
         target=target,
         out=out,
-        device=device,
+        device=device or get_settings().device,
         batch_size=batch_size,
     )
     if as_json:
@@ -109,7 +112,7 @@ def ingest_command(
     ),
     top_k: Annotated[int, typer.Option(help="Incoming edges kept per neuron and class.")] = 8,
     batch_size: Annotated[int, typer.Option(help="Images per batch.")] = 16,
-    device: DeviceOption = "auto",
+    device: DeviceOption = None,
     classes: Annotated[
         str | None, typer.Option(help="Comma-separated dataset class indices (default: all).")
     ] = None,
@@ -130,12 +133,12 @@ def ingest_command(
         method=method,
         top_k=top_k,
         batch_size=batch_size,
-        device=device,
+        device=device or get_settings().device,
         classes=_class_list(classes),
         limit=limit,
         group_by=group_by,  # type: ignore[arg-type]
     )
-    settings = StoreSettings.from_env()
+    settings = get_settings().store_settings()
     if store is not None:
         settings = dataclasses.replace(settings, path=store)
     with open_store(settings) as graph:
