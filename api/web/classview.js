@@ -1,0 +1,207 @@
+// The class view: a class's critical subgraph drawn in layers, its top-k critical paths, the
+// neuron panel (detail, heatmap, deconvolution, reference images) and the selection panel
+// (the heatmap of a chosen subgraph beside the full heatmap, and the selection curve).
+
+import { getJson, imageUrl, postJson, postPng } from "./api.js";
+import { drawLayered, markPath } from "./graph.js";
+import { drawCurve } from "./chart.js";
+import { busy, clearError, element, fillSelect, fillTable, formatNumber } from "./ui.js";
+
+const $ = (id) => document.getElementById(id);
+
+const state = { cy: null, run: "", classId: "", layers: [], images: [], objectUrls: [] };
+
+export function currentGraph() {
+  return state.cy;
+}
+
+export function initClassView(runs) {
+  fillSelect($("run"), runs.map((r) => ({ value: r.id, label: r.label })));
+  $("run").addEventListener("change", () => loadClasses($("run").value, $("class-options")));
+  $("class-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    showClass();
+  });
+  $("fit").addEventListener("click", () => state.cy && state.cy.fit(undefined, 24));
+  $("explain").addEventListener("click", explainSelection);
+  $("optimise").addEventListener("click", optimiseSelection);
+  $("image").addEventListener("change", () => {
+    const node = state.cy && state.cy.$("node:selected").last();
+    if (node && node.nonempty()) renderNeuron(node.id());
+  });
+  if (runs.length) loadClasses(runs[0].id, $("class-options"));
+}
+
+export async function loadClasses(run, datalist) {
+  const classes = await busy("loading classes", () => getJson(`/api/runs/${encodeURIComponent(run)}/classes`));
+  if (!classes) return [];
+  datalist.replaceChildren(...classes.map((c) => element("option", { value: c.id, text: c.name ?? "" })));
+  return classes;
+}
+
+async function showClass() {
+  clearError();
+  const run = $("run").value;
+  const classId = $("class").value.trim();
+  const minShare = Number($("min-share").value) || 0;
+  const maxNodes = Number($("max-nodes").value) || 500;
+  const k = Number($("paths-k").value) || 0;
+  const loaded = await busy("loading the subgraph", async () => {
+    const [layers, elements, paths, images] = await Promise.all([
+      getJson(`/api/runs/${encodeURIComponent(run)}/layers`),
+      getJson("/api/subgraph", { run, class_id: classId, min_share: minShare, max_nodes: maxNodes }),
+      k > 0 ? getJson("/api/critical-paths", { run, class_id: classId, k }) : Promise.resolve([]),
+      getJson(`/api/runs/${encodeURIComponent(run)}/images`, { class_id: classId, limit: 24 }),
+    ]);
+    return { layers, elements, paths, images };
+  });
+  if (!loaded) return;
+  Object.assign(state, { run, classId, layers: loaded.layers, images: loaded.images });
+  draw(loaded.elements, loaded.paths);
+  fillSelect($("image"), loaded.images.map((image) => ({ value: image.id, label: image.path ?? image.id })));
+  $("neuron-panel").hidden = true;
+  updateSelection();
+}
+
+function draw(elements, paths) {
+  if (state.cy) state.cy.destroy();
+  const order = new Map(state.layers.map((layer) => [layer.name, layer.index]));
+  const started = performance.now();
+  const cy = drawLayered($("graph"), elements, order);
+  state.cy = cy;
+  for (const path of paths) markPath(cy, pathNeurons(path), "path");
+  cy.on("tap", "node", (event) => {
+    const additive = event.originalEvent && (event.originalEvent.shiftKey || event.originalEvent.ctrlKey);
+    if (!additive) {
+      cy.$(":selected").not(event.target).unselect();
+    }
+    inspectNeuron(event.target.id());
+  });
+  cy.on("tap", "edge.path", (event) => {
+    cy.$(":selected").unselect();
+    cy.nodes(".path").filter((node) => node.connectedEdges(".path").contains(event.target) || false).select();
+  });
+  cy.on("select unselect", "node", updateSelection);
+  cy.one("render", () => {
+    window.relexFirstRenderMs = performance.now() - started;
+  });
+  buildLayerFilter(cy);
+  $("graph").dataset.nodes = String(cy.nodes().length);
+  $("graph").dataset.edges = String(cy.edges().length);
+}
+
+function pathNeurons(path) {
+  return path.neurons ?? path.nodes ?? [];
+}
+
+function buildLayerFilter(cy) {
+  const fieldset = $("layer-filter");
+  const present = new Set(cy.nodes().map((node) => node.data("layer")));
+  const layers = state.layers.filter((layer) => present.has(layer.name));
+  const boxes = layers.map((layer) => {
+    const box = element("input", { type: "checkbox", value: layer.name });
+    box.checked = true;
+    box.addEventListener("change", () => {
+      const hidden = new Set([...fieldset.querySelectorAll("input:not(:checked)")].map((b) => b.value));
+      cy.batch(() => {
+        cy.nodes().forEach((node) => {
+          node.toggleClass("filtered", hidden.has(node.data("layer")));
+        });
+      });
+    });
+    return element("label", {}, box, layer.name);
+  });
+  fieldset.replaceChildren(element("legend", { text: "layers" }), ...boxes);
+  fieldset.hidden = boxes.length === 0;
+}
+
+async function inspectNeuron(neuron) {
+  clearError();
+  const detail = await busy("loading the neuron", () => getJson("/api/neurons/detail", { run: state.run, neuron }));
+  if (!detail) return;
+  $("neuron-panel").hidden = false;
+  $("neuron-title").textContent = neuron;
+  const facts = [
+    ["layer", detail.layer],
+    ["index", detail.index],
+    ["rank in class", rankIn(detail, state.classId)],
+  ];
+  $("neuron-facts").replaceChildren(...facts.flatMap(([term, value]) => [element("dt", { text: term }), element("dd", { text: String(value ?? "") })]));
+  const classes = detail.classes ?? [];
+  fillTable(
+    $("neuron-classes"),
+    ["class", "rank", "relevance"],
+    classes.map((c) => [c.name ? `${c.name} (${c.class_id})` : c.class_id, String(c.rank), formatNumber(c.relevance)]),
+  );
+  await Promise.all([renderNeuron(neuron), loadReferences(neuron)]);
+}
+
+function rankIn(detail, classId) {
+  const match = (detail.classes ?? []).find((c) => c.class_id === classId);
+  return match ? match.rank : "";
+}
+
+function release() {
+  for (const url of state.objectUrls) URL.revokeObjectURL(url);
+  state.objectUrls = [];
+}
+
+async function renderNeuron(neuron) {
+  const imageId = $("image").value;
+  if (!imageId) return;
+  release();
+  $("input-image").src = imageUrl(imageId);
+  const body = { run: state.run, image_id: imageId, neurons: [neuron] };
+  const rendered = await busy("rendering", () => Promise.all([postPng("/api/renders/heatmap", body), postPng("/api/renders/deconvolution", body)]));
+  if (!rendered) return;
+  const [heatmap, deconvolution] = rendered;
+  state.objectUrls.push(heatmap.url, deconvolution.url);
+  $("neuron-heatmap").src = heatmap.url;
+  $("neuron-heatmap").dataset.bytes = String(heatmap.bytes);
+  $("neuron-deconv").src = deconvolution.url;
+}
+
+async function loadReferences(neuron) {
+  const references = await busy("loading reference images", () => getJson("/api/neurons/references", { run: state.run, neuron, k: 6 }));
+  if (!references) return;
+  const items = references.images ?? references;
+  $("references").replaceChildren(
+    ...items.map((ref) => element("figure", {}, element("img", { src: imageUrl(ref.image_id ?? ref.id), alt: ref.image_id ?? ref.id, loading: "lazy" }), element("figcaption", { text: formatNumber(ref.relevance) }))),
+  );
+}
+
+function selectedNeurons() {
+  return state.cy ? state.cy.$("node:selected").map((node) => node.id()) : [];
+}
+
+function updateSelection() {
+  const ids = selectedNeurons();
+  $("selection").replaceChildren(...ids.map((id) => element("li", { text: id })));
+  $("explain").disabled = ids.length === 0;
+  $("optimise").disabled = !state.cy || !$("image").value;
+}
+
+async function explainSelection() {
+  clearError();
+  const imageId = $("image").value;
+  const neurons = selectedNeurons();
+  const result = await busy("explaining the selection", async () => {
+    const body = { run: state.run, image_id: imageId, neurons };
+    const [subgraph, full] = await Promise.all([postPng("/api/renders/heatmap", body), postPng("/api/renders/heatmap", { ...body, neurons: [] })]);
+    return { subgraph, full };
+  });
+  if (!result) return;
+  state.objectUrls.push(result.subgraph.url, result.full.url);
+  $("explanation").hidden = false;
+  $("subgraph-heatmap").src = result.subgraph.url;
+  $("full-heatmap").src = result.full.url;
+  $("explanation-scores").textContent = `${neurons.length} neurons — MSE ${formatNumber(result.subgraph.mse, 4)}, SMAPE ${formatNumber(result.subgraph.smape, 4)}`;
+}
+
+async function optimiseSelection() {
+  clearError();
+  const imageId = $("image").value;
+  const result = await busy("optimising the selection", () => postJson("/api/selection", { run: state.run, image_id: imageId, metric: "mse" }));
+  if (!result) return;
+  drawCurve($("curve"), result.points ?? [], result.chosen_k ?? result.k ?? null, result.threshold ?? null);
+}

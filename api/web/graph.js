@@ -1,0 +1,147 @@
+// Layered drawing of a relevance subgraph with cytoscape.js: one column per layer from input
+// (left) to output (right), neurons of a column ordered by relevance, node size by |relevance|,
+// edge width by share, colour by sign (red positive, blue negative, as in the heatmaps).
+
+import cytoscape from "./vendor/cytoscape.esm.min.mjs";
+
+const COLUMN = 220;
+const ROW = 34;
+
+const STYLE = [
+  {
+    selector: "node",
+    style: {
+      width: "data(size)",
+      height: "data(size)",
+      "background-color": "#c0392b",
+      "border-width": 1,
+      "border-color": "#555",
+      label: "data(label)",
+      "font-size": 9,
+      "text-valign": "center",
+      "text-halign": "right",
+      "text-margin-x": 3,
+      color: "#333",
+      "min-zoomed-font-size": 7,
+    },
+  },
+  { selector: "node.negative", style: { "background-color": "#2e6fb7" } },
+  {
+    selector: "edge",
+    style: {
+      width: "data(width)",
+      "line-color": "#e6a09a",
+      "curve-style": "straight",
+      opacity: 0.75,
+      "target-arrow-shape": "none",
+    },
+  },
+  { selector: "edge.negative", style: { "line-color": "#94b4dc" } },
+  { selector: "edge.path", style: { "line-color": "#e08e0b", opacity: 1, "z-index": 10 } },
+  { selector: "node.path", style: { "border-width": 3, "border-color": "#e08e0b" } },
+  { selector: "node.shared", style: { "border-width": 4, "border-color": "#1f9d55", shape: "diamond" } },
+  { selector: "edge.shared", style: { "line-color": "#1f9d55", opacity: 1 } },
+  { selector: "node:selected", style: { "border-width": 4, "border-color": "#111", "overlay-opacity": 0 } },
+  { selector: ".filtered", style: { display: "none" } },
+  {
+    selector: "node.result",
+    style: { "background-color": "#7d5ba6", label: "data(label)", width: 18, height: 18 },
+  },
+  { selector: "edge.result", style: { "line-color": "#aaa", width: 1.5, "target-arrow-shape": "triangle", "curve-style": "bezier" } },
+];
+
+function finite(value) {
+  const number = Number(value);
+  return Number.isFinite(number) ? number : 0;
+}
+
+// Node sizes 10..40 px by |relevance| relative to the largest in the drawing, edge widths
+// 0.5..8 px by share (a fraction of the upper neuron's relevance).
+function styled(elements) {
+  const nodes = elements.nodes ?? [];
+  const edges = elements.edges ?? [];
+  const largest = Math.max(1e-12, ...nodes.map((n) => Math.abs(finite(n.data.relevance))));
+  return {
+    nodes: nodes.map((node) => {
+      const relevance = finite(node.data.relevance);
+      return {
+        group: "nodes",
+        data: {
+          ...node.data,
+          label: node.data.label ?? `${node.data.layer}/${node.data.index}`,
+          size: 10 + 30 * Math.sqrt(Math.abs(relevance) / largest),
+        },
+        classes: relevance < 0 ? "negative" : "positive",
+      };
+    }),
+    edges: edges.map((edge) => {
+      const share = Math.min(1, Math.abs(finite(edge.data.share)));
+      return {
+        group: "edges",
+        data: { ...edge.data, width: 0.5 + 7.5 * share },
+        classes: finite(edge.data.relevance) < 0 ? "negative" : "positive",
+      };
+    }),
+  };
+}
+
+// Positions: x from the layer's depth, y from the rank by relevance inside the layer, each
+// column centred on y = 0. `layerOrder` maps a layer name to its depth (0 = input).
+export function layeredPositions(nodes, layerOrder) {
+  const columns = new Map();
+  for (const node of nodes) {
+    const depth = layerOrder.get(node.data.layer) ?? finite(node.data.layer_index);
+    if (!columns.has(depth)) columns.set(depth, []);
+    columns.get(depth).push(node);
+  }
+  const depths = [...columns.keys()].sort((a, b) => a - b);
+  const positions = new Map();
+  depths.forEach((depth, column) => {
+    const members = columns.get(depth);
+    members.sort((a, b) => Math.abs(finite(b.data.relevance)) - Math.abs(finite(a.data.relevance)));
+    const top = -((members.length - 1) * ROW) / 2;
+    members.forEach((node, row) => positions.set(node.data.id, { x: column * COLUMN, y: top + row * ROW }));
+  });
+  return positions;
+}
+
+export function drawLayered(container, elements, layerOrder) {
+  const { nodes, edges } = styled(elements);
+  const positions = layeredPositions(nodes, layerOrder);
+  for (const node of nodes) node.position = positions.get(node.data.id);
+  return cytoscape({
+    container,
+    elements: [...nodes, ...edges],
+    style: STYLE,
+    layout: { name: "preset", fit: true, padding: 24 },
+    wheelSensitivity: 0.3,
+    minZoom: 0.02,
+    maxZoom: 4,
+    boxSelectionEnabled: true,
+    selectionType: "additive",
+    textureOnViewport: true,
+    hideEdgesOnViewport: nodes.length + edges.length > 1500,
+  });
+}
+
+// A generic drawing (the Cypher console's nodes and relationships) with a grid layout.
+export function drawPlain(container, nodes, edges) {
+  return cytoscape({
+    container,
+    elements: [
+      ...nodes.map((data) => ({ group: "nodes", data, classes: "result" })),
+      ...edges.map((data) => ({ group: "edges", data, classes: "result" })),
+    ],
+    style: STYLE,
+    layout: { name: nodes.length > 60 ? "grid" : "cose", animate: false, padding: 24 },
+  });
+}
+
+// Mark the given node ids (and the edges between consecutive ids) with a class.
+export function markPath(cy, ids, className) {
+  const nodes = ids.map((id) => cy.getElementById(id));
+  nodes.forEach((node, i) => {
+    node.addClass(className);
+    if (i + 1 < nodes.length) node.edgesWith(nodes[i + 1]).addClass(className);
+  });
+}
