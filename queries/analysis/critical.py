@@ -1,0 +1,155 @@
+"""Critical paths: the k paths with the largest product of relevance shares.
+
+The exact k best paths are found in numpy (``queries.analysis.paths``, which explains why a
+dynamic programme over the layers and not Kuzu's WSHORTEST or APOC's Dijkstra: costs can be
+negative). Its input is every FLOW edge of the class that a path from the source can use,
+fetched in two phases, the same text and code on the embedded store and on Neo4j:
+
+1. while the reachable neurons of the next layer are few (at most ``FRONTIER_LIMIT``), the
+   edges leaving exactly those neurons (``flows_from``: an indexed look-up per neuron);
+2. then all of the class's edges of the layers left down to the target (``class_flows``, one
+   row of parallel lists per layer pair).
+
+From VGG16's output neuron, phase 1 walks fc8 -> fc7 -> fc6 (1, 8, 64 neurons) and phase 2
+pulls the convolutional layers, which leaves out the ~70,000 fc edges of the class that no path
+from that neuron can use. FLOW edges join consecutive layers (DESIGN.md), so the frontier is
+always one layer.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from queries.analysis.lookup import (
+    InvalidArgumentError,
+    class_scope,
+    layer_named,
+    neuron_in,
+    positive,
+)
+from queries.analysis.paths import LayerEdges, k_best_paths
+from queries.analysis.results import CriticalPaths, Edge, LayerInfo, Path
+from queries.ids import SEP, neuron_id
+from queries.store import GraphStore
+
+FRONTIER_LIMIT = 64
+"""Look up the edges of at most this many neurons one by one; pull whole layers beyond it."""
+
+
+def critical_paths(
+    store: GraphStore,
+    *,
+    run: str,
+    class_id: str,
+    k: int = 5,
+    source: str | None = None,
+    target_layer: str | None = None,
+) -> CriticalPaths:
+    """The ``k`` paths from ``source`` (default: the class's output neuron) down to any neuron
+    of ``target_layer`` (default: the input layer) with the largest product of shares, best
+    first; ties by the sequence of neuron indices (see ``queries.analysis.paths``). Fewer than
+    ``k`` when fewer exist."""
+    positive("k", k)
+    scope = class_scope(store, run=run, class_id=class_id)
+    start = neuron_in(store, scope.run, scope.layers, source or scope.output_neuron)
+    target = layer_named(scope.layers, target_layer or scope.layers[0].name, run)
+    if target.depth >= start.layer.depth:
+        raise InvalidArgumentError(
+            f"target layer {target.name} must lie below the source's layer {start.layer.name}"
+        )
+    params: dict[str, Any] = {"run": run, "class_id": class_id}
+    pairs, depth = _walk_frontier(store, params, start.id, start.layer.depth, target.depth)
+    if depth > target.depth:
+        pairs += _pull_layers(store, params, scope.layers, target.depth, depth)
+    found = k_best_paths(
+        pairs,
+        {layer.name: layer.depth for layer in scope.layers},
+        source=(start.layer.name, start.index),
+        target_layer=target.name,
+        k=k,
+    )
+    model = scope.run.model
+    paths = []
+    for path in found:
+        neurons = tuple(neuron_id(model, layer, index) for layer, index in path.hops)
+        edges = tuple(
+            _edge(pairs[number], row, upper, lower)
+            for (number, row), (upper, lower) in zip(
+                path.edges, itertools.pairwise(neurons), strict=True
+            )
+        )
+        paths.append(Path(neurons, edges, path.cost))
+    return CriticalPaths(run, class_id, start.id, target.name, tuple(paths))
+
+
+def _walk_frontier(
+    store: GraphStore, params: dict[str, Any], source: str, top: int, bottom: int
+) -> tuple[list[LayerEdges], int]:
+    """Phase 1: the edges leaving the reachable neurons, layer by layer from the source while
+    they are few; returns them and the depth of the first layer not walked."""
+    pairs: list[LayerEdges] = []
+    frontier, depth = [source], top
+    while depth > bottom and len(frontier) <= FRONTIER_LIMIT:
+        rows = store.query_named("flows_from", {**params, "ids": frontier})
+        pairs += _group(rows)
+        frontier = sorted({row["dst"] for row in rows if row["cost"] is not None})
+        depth -= 1
+        if not frontier:
+            return pairs, bottom
+    return pairs, depth
+
+
+def _pull_layers(
+    store: GraphStore, params: dict[str, Any], layers: Sequence[LayerInfo], bottom: int, top: int
+) -> list[LayerEdges]:
+    """Phase 2: every usable edge of the class from layers bottom+1 .. top."""
+    names = [layer.name for layer in layers if bottom < layer.depth <= top]
+    rows = store.query_named("class_flows", {**params, "layers": names})
+    return [
+        LayerEdges(
+            row["up_layer"],
+            row["low_layer"],
+            np.asarray(row["up"], dtype=np.int64),
+            np.asarray(row["low"], dtype=np.int64),
+            np.asarray(row["cost"], dtype=np.float64),
+            np.asarray(row["relevance"], dtype=np.float64),
+            np.asarray(row["share"], dtype=np.float64),
+        )
+        for row in rows
+    ]
+
+
+def _group(rows: list[dict[str, Any]]) -> list[LayerEdges]:
+    """Rows of ``flows_from`` (neuron ids) as LayerEdges per layer pair."""
+    grouped: dict[tuple[str, str], list[tuple[int, int, Any, Any, Any]]] = {}
+    for row in rows:
+        _, up_layer, up = row["src"].rsplit(SEP, 2)
+        _, low_layer, low = row["dst"].rsplit(SEP, 2)
+        grouped.setdefault((up_layer, low_layer), []).append(
+            (int(up), int(low), row["cost"], row["relevance"], row["share"])
+        )
+    pairs = []
+    for (up_layer, low_layer), edges in grouped.items():
+        up, low, cost, relevance, share = zip(*edges, strict=True)
+        pairs.append(
+            LayerEdges(
+                up_layer,
+                low_layer,
+                np.asarray(up, dtype=np.int64),
+                np.asarray(low, dtype=np.int64),
+                np.asarray(cost, dtype=np.float64),
+                np.asarray(relevance, dtype=np.float64),
+                np.asarray(share, dtype=np.float64),
+            )
+        )
+    return pairs
+
+
+def _edge(pair: LayerEdges, row: int, upper: str, lower: str) -> Edge:
+    return Edge(
+        upper, lower, float(pair.relevance[row]), float(pair.share[row]), float(pair.cost[row])
+    )

@@ -1,0 +1,122 @@
+"""Runs, classes, layers and neurons of a store, and the checks that turn an unknown id into a
+clear NotFoundError instead of an empty answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from queries.analysis.results import ClassInfo, LayerInfo, RunInfo
+from queries.errors import NotFoundError, StoreError
+from queries.rows import RunRow
+from queries.store import GraphStore
+
+
+class InvalidArgumentError(StoreError, ValueError):
+    """A query argument is out of range (k < 1, a target layer above the source, ...)."""
+
+
+def positive(name: str, value: int) -> int:
+    """``value`` if it is at least 1, else InvalidArgumentError."""
+    if value < 1:
+        raise InvalidArgumentError(f"{name} must be at least 1, not {value}")
+    return value
+
+
+def list_runs(store: GraphStore) -> list[RunInfo]:
+    """Every run in the store, by id."""
+    return [RunInfo(**row) for row in store.query_named("list_runs")]
+
+
+def list_classes(store: GraphStore, *, run: str) -> list[ClassInfo]:
+    """The classes that run ``run`` has relevance for, by class index."""
+    store.get_run(run)
+    return [_class_info(row) for row in store.query_named("run_classes", {"run": run})]
+
+
+def list_layers(store: GraphStore, *, run: str) -> list[LayerInfo]:
+    """The layers of the run's model, input first."""
+    return layers_of(store, store.get_run(run))
+
+
+def layers_of(store: GraphStore, run: RunRow) -> list[LayerInfo]:
+    """The layers of ``run``'s model, input first; NotFoundError if the model has none."""
+    layers = [
+        LayerInfo(row["id"], row["name"], row["depth"], row["kind"], row["neurons"])
+        for row in store.query_named("model_layers", {"model": run.model})
+    ]
+    if not layers:
+        raise NotFoundError(f"model {run.model!r} of run {run.id!r} has no layers in the store")
+    return layers
+
+
+def layer_named(layers: list[LayerInfo], name: str, run: str) -> LayerInfo:
+    """The layer called ``name``; NotFoundError naming the known ones otherwise."""
+    for layer in layers:
+        if layer.name == name:
+            return layer
+    known = ", ".join(layer.name for layer in layers)
+    raise NotFoundError(f"run {run!r} has no layer {name!r}; its layers: {known}")
+
+
+@dataclass(frozen=True)
+class ClassScope:
+    """A class checked to have relevance in a run: its layers and each layer's top neuron."""
+
+    run: RunRow
+    info: ClassInfo
+    layers: list[LayerInfo]
+    leaders: dict[str, str]
+    """Layer name -> id of the layer's most relevant neuron for the class."""
+
+    @property
+    def output_neuron(self) -> str:
+        """The class's neuron in the last layer (its most relevant output logit)."""
+        return self.leaders[self.layers[-1].name]
+
+
+def class_scope(store: GraphStore, *, run: str, class_id: str) -> ClassScope:
+    """Check that ``run`` exists and has relevance for ``class_id``; NotFoundError otherwise."""
+    stored_run = store.get_run(run)
+    found = store.query_named("get_class", {"class_id": class_id})
+    if not found:
+        raise NotFoundError(f"class {class_id!r} is not in {store.describe()}")
+    leaders = store.query_named("class_leaders", {"run": run, "class_id": class_id})
+    if not leaders:
+        raise NotFoundError(f"run {run!r} has no relevance for class {class_id!r}")
+    info = _class_info({**found[0], "images": leaders[0]["images"]})
+    layers = layers_of(store, stored_run)
+    return ClassScope(stored_run, info, layers, {row["layer"]: row["id"] for row in leaders})
+
+
+@dataclass(frozen=True)
+class NeuronRef:
+    """A neuron checked to exist in a run's model."""
+
+    id: str
+    layer: LayerInfo
+    index: int
+
+
+def neuron_in(store: GraphStore, run: RunRow, layers: list[LayerInfo], neuron: str) -> NeuronRef:
+    """The neuron ``neuron`` of ``run``'s model; NotFoundError if the store or model lacks it."""
+    found = store.query_named("get_neuron", {"neuron": neuron})
+    if not found:
+        raise NotFoundError(f"neuron {neuron!r} is not in {store.describe()}")
+    row = found[0]
+    if row["model"] != run.model:
+        raise NotFoundError(
+            f"neuron {neuron!r} belongs to model {row['model']!r}, not to run {run.id!r}'s "
+            f"model {run.model!r}"
+        )
+    return NeuronRef(row["id"], layer_named(layers, row["layer"], run.id), int(row["idx"]))
+
+
+def _class_info(row: dict[str, object]) -> ClassInfo:
+    return ClassInfo(
+        id=str(row["id"]),
+        dataset=str(row["dataset"]),
+        index=int(row["idx"]),  # type: ignore[call-overload]
+        name=str(row["name"]),
+        wnid=None if row["wnid"] is None else str(row["wnid"]),
+        images=int(row["images"] or 0),  # type: ignore[call-overload]
+    )

@@ -1,0 +1,209 @@
+"""Exact k best paths in a layered relevance graph (numpy, no database).
+
+A FLOW edge's ``cost`` is -ln(share), so the paths with the largest product of shares are the
+paths with the smallest summed cost. Costs can be negative (a share above 1 happens where some
+of a neuron's flows are negative), which rules out Dijkstra-based methods (Kuzu's WSHORTEST,
+APOC's ``apoc.algo.dijkstra``, Yen's algorithm over either): they are exact only for
+non-negative weights. The graph is a DAG whose edges go from a layer to a lower one, so a
+dynamic programme over the layers is exact for any weights:
+
+  walking down from the source's layer, every neuron keeps its k best paths from the source
+  (a path that is among the k best overall reaches each of its neurons by one of that neuron's
+  k best prefixes), and the k best paths overall are the k best of those that end in the target
+  layer.
+
+Each layer is one vectorised join of the upper layer's kept prefixes with the layer pair's
+edges, then a sort: O(E k log(E k)) for E edges. Paths in a DAG are simple, so the result
+equals Yen's k shortest simple paths (networkx ``shortest_simple_paths``) for non-negative
+costs.
+
+Ties are broken deterministically: by cost (costs that agree to 1e-9 are equal), then by the
+sequence of neuron indices from the source down (lexicographically, the smaller first). Edges
+without a cost (a share that is zero, negative or undefined) are never on a path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from queries.errors import StoreError
+
+TIE_DECIMALS = 9
+"""Costs are compared rounded to this many decimals, so float noise never breaks a tie."""
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class LayerEdges:
+    """The FLOW edges from one layer to another, as parallel arrays (neuron indices)."""
+
+    upper_layer: str
+    lower_layer: str
+    upper: IntArray
+    lower: IntArray
+    cost: FloatArray
+    """-ln(share); NaN for an edge no path may use."""
+    relevance: FloatArray
+    share: FloatArray
+
+
+@dataclass(frozen=True)
+class FoundPath:
+    """A path as (layer, index) hops from the source down, its edges as (pair, row) references
+    into the ``LayerEdges`` it was found in, and its summed cost."""
+
+    hops: tuple[tuple[str, int], ...]
+    edges: tuple[tuple[int, int], ...]
+    cost: float
+
+
+@dataclass(frozen=True)
+class _Prefixes:
+    """The kept paths from the source into one layer: one entry per (neuron, path)."""
+
+    node: IntArray
+    cost: FloatArray
+    order: IntArray
+    """Rank of the path's neuron sequence among this layer's prefixes (the tie-breaker)."""
+    parent: IntArray
+    """Row of the path's previous hop in the prefixes of layer ``parent_depth`` (-1: source)."""
+    parent_depth: IntArray
+    pair: IntArray
+    """Which LayerEdges the last edge is in, and its row there (-1 at the source)."""
+    row: IntArray
+
+
+def k_best_paths(
+    edges: Sequence[LayerEdges],
+    depths: Mapping[str, int],
+    *,
+    source: tuple[str, int],
+    target_layer: str,
+    k: int,
+) -> list[FoundPath]:
+    """The ``k`` paths from neuron ``source`` (layer, index) to any neuron of ``target_layer``
+    with the smallest summed cost, best first (see the module docstring for ties)."""
+    if k < 1:
+        raise StoreError(f"k must be at least 1, not {k}")
+    source_layer, source_index = source
+    top, bottom = depths[source_layer], depths[target_layer]
+    if bottom >= top:
+        raise StoreError(
+            f"target layer {target_layer} must lie below the source's layer {source_layer}"
+        )
+    names = {depth: name for name, depth in depths.items()}
+    kept = {top: _source(source_index)}
+    candidates: dict[int, list[_Prefixes]] = {}
+    for depth in range(top, bottom - 1, -1):
+        if depth != top:
+            kept[depth] = _select(candidates.pop(depth, []), k)
+        if depth == bottom:
+            break
+        for number, pair in enumerate(edges):
+            lower = depths[pair.lower_layer]
+            if depths[pair.upper_layer] == depth and bottom <= lower < depth:
+                candidates.setdefault(lower, []).append(_extend(kept[depth], depth, number, pair))
+    final = kept[bottom]
+    best = np.lexsort((final.order, np.round(final.cost, TIE_DECIMALS)))[:k]
+    return [_trace(kept, names, bottom, int(row)) for row in best]
+
+
+def _source(index: int) -> _Prefixes:
+    none = np.array([-1], dtype=np.int64)
+    return _Prefixes(
+        np.array([index], dtype=np.int64),
+        np.zeros(1),
+        np.zeros(1, dtype=np.int64),
+        none,
+        none,
+        none,
+        none,
+    )
+
+
+def _extend(prefixes: _Prefixes, depth: int, number: int, pair: LayerEdges) -> _Prefixes:
+    """Every kept prefix of ``layer`` followed by each of its neurons' edges in ``pair``."""
+    usable = np.flatnonzero(np.isfinite(pair.cost))
+    by_node = np.argsort(prefixes.node, kind="stable")
+    nodes = prefixes.node[by_node]
+    start = np.searchsorted(nodes, pair.upper[usable], side="left")
+    stop = np.searchsorted(nodes, pair.upper[usable], side="right")
+    counts = stop - start
+    rows = np.repeat(usable, counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    parents = by_node[np.repeat(start, counts) + offsets]
+    return _Prefixes(
+        pair.lower[rows],
+        prefixes.cost[parents] + pair.cost[rows],
+        prefixes.order[parents],
+        parents,
+        np.full(len(rows), depth, dtype=np.int64),
+        np.full(len(rows), number, dtype=np.int64),
+        rows,
+    )
+
+
+def _select(parts: list[_Prefixes], k: int) -> _Prefixes:
+    """Each neuron's ``k`` best candidate prefixes, ranked by their neuron sequences."""
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Prefixes(empty, np.zeros(0), empty, empty, empty, empty, empty)
+    merged = _Prefixes(
+        *(np.concatenate(columns) for columns in zip(*map(_columns, parts), strict=True))
+    )
+    parent_depth = merged.parent_depth
+    rounded = np.round(merged.cost, TIE_DECIMALS)
+    ranked = np.lexsort((merged.order, -parent_depth, rounded, merged.node))
+    node = merged.node[ranked]
+    first = np.r_[True, node[1:] != node[:-1]]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(node)), 0))
+    chosen = ranked[np.arange(len(node)) - group_start < k]
+    picked = _Prefixes(*(column[chosen] for column in _columns(merged)))
+    sequence = np.lexsort((picked.node, picked.order, -parent_depth[chosen]))
+    order = np.empty(len(sequence), dtype=np.int64)
+    order[sequence] = np.arange(len(sequence))
+    return _Prefixes(
+        picked.node,
+        picked.cost,
+        order,
+        picked.parent,
+        picked.parent_depth,
+        picked.pair,
+        picked.row,
+    )
+
+
+def _columns(prefixes: _Prefixes) -> tuple[npt.NDArray[Any], ...]:
+    return (
+        prefixes.node,
+        prefixes.cost,
+        prefixes.order,
+        prefixes.parent,
+        prefixes.parent_depth,
+        prefixes.pair,
+        prefixes.row,
+    )
+
+
+def _trace(
+    kept: Mapping[int, _Prefixes], names: Mapping[int, str], depth: int, row: int
+) -> FoundPath:
+    """Follow a target-layer prefix back to the source."""
+    cost = float(kept[depth].cost[row])
+    hops: list[tuple[str, int]] = []
+    used: list[tuple[int, int]] = []
+    while True:
+        prefixes = kept[depth]
+        hops.append((names[depth], int(prefixes.node[row])))
+        if prefixes.parent[row] < 0:
+            break
+        used.append((int(prefixes.pair[row]), int(prefixes.row[row])))
+        depth, row = int(prefixes.parent_depth[row]), int(prefixes.parent[row])
+    return FoundPath(tuple(reversed(hops)), tuple(reversed(used)), cost)

@@ -1,0 +1,238 @@
+"""Frozen result types of the query catalogue: plain data, the same on every backend."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """A stored run: what it explained and how far it got."""
+
+    id: str
+    name: str
+    model: str
+    dataset: str
+    method: str
+    status: str
+    images: int
+    classes: int
+    flows: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClassInfo:
+    """A class that a run has relevance for."""
+
+    id: str
+    dataset: str
+    index: int
+    name: str
+    wnid: str | None
+    images: int
+
+
+@dataclass(frozen=True, slots=True)
+class LayerInfo:
+    """A layer of the run's model; ``depth`` 0 is the input."""
+
+    id: str
+    name: str
+    depth: int
+    kind: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class RankedNeuron:
+    """A neuron with its class relevance: ``rank`` 1 is the most relevant of its layer;
+    ``retained`` is the fraction of its relevance its stored edges keep (None: input layer)."""
+
+    id: str
+    layer: str
+    index: int
+    relevance: float
+    rank: int
+    retained: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One FLOW edge of a class: relevance passed from ``upper`` down to ``lower``."""
+
+    upper: str
+    lower: str
+    relevance: float
+    share: float | None
+    """The relevance over the upper neuron's relevance (None where that is zero)."""
+    cost: float | None
+    """-ln(share) for a positive share, else None (no path uses such an edge)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """A path from the source neuron down to the target layer: its neurons (source first),
+    its edges, their summed ``cost`` and ``product`` = exp(-cost), the product of shares."""
+
+    neurons: tuple[str, ...]
+    edges: tuple[Edge, ...]
+    cost: float
+
+    @property
+    def product(self) -> float:
+        """The product of the edges' relevance shares."""
+        return math.exp(-self.cost)
+
+
+@dataclass(frozen=True, slots=True)
+class CriticalPaths:
+    """The k paths with the largest product of shares, best first."""
+
+    run: str
+    class_id: str
+    source: str
+    target_layer: str
+    paths: tuple[Path, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LayerComparison:
+    """One layer of two classes compared: Jaccard overlap of their top-k neuron sets, Spearman
+    correlation of all the layer's neuron relevances (None where undefined: a constant side),
+    and the top-k neurons both share (as indices within the layer)."""
+
+    layer: str
+    jaccard: float
+    spearman: float | None
+    shared: tuple[int, ...]
+    neurons: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClassComparison:
+    """Two classes (of one run or of two runs over the same model) compared layer by layer;
+    ``shared_edges`` are the (upper, lower) neuron-id pairs of run A that both critical
+    subgraphs hold (a class's critical subgraph: its FLOW edges between top-k neurons)."""
+
+    run_a: str
+    class_a: str
+    run_b: str
+    class_b: str
+    k: int
+    layers: tuple[LayerComparison, ...]
+    shared_edges: tuple[tuple[str, str], ...]
+    edges_a: int
+    edges_b: int
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetComparison:
+    """Classes of two runs matched by ImageNet wnid (when both have one) or by name, each pair
+    compared; and the classes only one side has."""
+
+    run_a: str
+    run_b: str
+    k: int
+    matched: tuple[ClassComparison, ...]
+    only_a: tuple[ClassInfo, ...]
+    only_b: tuple[ClassInfo, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SubgraphNode:
+    """A neuron of a subgraph, with its class relevance (None where the run has none)."""
+
+    id: str
+    layer: str
+    index: int
+    depth: int
+    relevance: float | None
+    seed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Subgraph:
+    """The connected subgraph around seed neurons; ``truncated`` when ``max_nodes`` cut it."""
+
+    run: str
+    class_id: str
+    seeds: tuple[str, ...]
+    nodes: tuple[SubgraphNode, ...]
+    edges: tuple[Edge, ...]
+    truncated: bool
+
+    def elements(self) -> dict[str, list[dict[str, Any]]]:
+        """The subgraph as cytoscape.js ``elements`` JSON: {"nodes": [...], "edges": [...]}."""
+        return {
+            "nodes": [
+                {
+                    "data": {
+                        "id": node.id,
+                        "label": f"{node.layer}/{node.index}",
+                        "layer": node.layer,
+                        "index": node.index,
+                        "depth": node.depth,
+                        "relevance": node.relevance,
+                        "seed": node.seed,
+                    }
+                }
+                for node in self.nodes
+            ],
+            "edges": [
+                {
+                    "data": {
+                        "id": f"{edge.upper}->{edge.lower}",
+                        "source": edge.upper,
+                        "target": edge.lower,
+                        "relevance": edge.relevance,
+                        "share": edge.share,
+                        "cost": edge.cost,
+                    }
+                }
+                for edge in self.edges
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRank:
+    """Where one neuron ranks for one class of a run."""
+
+    class_id: str
+    name: str
+    rank: int
+    relevance: float
+
+
+@dataclass(frozen=True, slots=True)
+class ClassEdge:
+    """A FLOW edge with the class it belongs to."""
+
+    class_id: str
+    edge: Edge
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRelevance:
+    """An image's relevance at one neuron."""
+
+    image: str
+    relevance: float
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class NeuronDetail:
+    """One neuron of a run: its layer, the classes where it ranks highest, its strongest
+    incoming and outgoing edges (by |relevance|, over all classes) and its top images."""
+
+    run: str
+    id: str
+    layer: LayerInfo
+    index: int
+    classes: tuple[ClassRank, ...]
+    incoming: tuple[ClassEdge, ...]
+    outgoing: tuple[ClassEdge, ...]
+    images: tuple[ImageRelevance, ...]

@@ -1,0 +1,6 @@
+// The class relevance of the given neurons for one class of a run.
+MATCH (c:Class {id: $class_id})-[r:RELEVANT]->(n:Neuron)
+WHERE n.id IN $ids
+WITH r, n
+WHERE r.run = $run
+RETURN n.id AS id, r.relevance AS relevance;
