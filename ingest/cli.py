@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from ingest.cli_cypher import cypher_command
 from ingest.datasets import open_dataset
 from ingest.errors import RelexError
 from ingest.explain import METHODS, explain_images
@@ -176,6 +177,9 @@ def train(
         f"test accuracy {report.test_accuracy:.1%} ({report.test_images} held-out images), "
         f"{report.seconds:.0f} s -> {report.checkpoint}"
     )
+
+
+app.command("cypher")(cypher_command)
 
 
 def _class_list(classes: str | None) -> tuple[int, ...] | None:

@@ -27,3 +27,15 @@ class QueryError(StoreError):
 
 class EngineConflictError(StoreError):
     """kuzu and ladybug were both asked for in one process; they cannot share it."""
+
+
+class WriteRefusedError(ReadOnlyStoreError):
+    """The read-only Cypher console was given a query that writes (or touches files or set-up)."""
+
+
+class CypherSyntaxError(QueryError):
+    """The database could not parse or bind a console query; the message carries its words."""
+
+
+class QueryTimeoutError(QueryError):
+    """A console query ran past its time limit and was stopped."""
