@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from ingest.cli_cypher import cypher_command
+from ingest.cli_demo import demo_command
 from ingest.datasets import open_dataset
 from ingest.errors import RelexError
 from ingest.explain import METHODS, explain_images
@@ -180,6 +181,7 @@ def train(
 
 
 app.command("cypher")(cypher_command)
+app.command("demo")(demo_command)
 
 
 def _class_list(classes: str | None) -> tuple[int, ...] | None:
