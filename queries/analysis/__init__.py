@@ -34,7 +34,7 @@ QUERY_NAMES = (
     "run_classes",
     "model_layers",
     "get_class",
-    "class_leaders",
+    "class_output",
     "get_neuron",
     "top_neurons",
     "class_relevance",

@@ -60,18 +60,14 @@ def layer_named(layers: list[LayerInfo], name: str, run: str) -> LayerInfo:
 
 @dataclass(frozen=True)
 class ClassScope:
-    """A class checked to have relevance in a run: its layers and each layer's top neuron."""
+    """A class checked to have relevance in a run, with the run's layers."""
 
     run: RunRow
     info: ClassInfo
     layers: list[LayerInfo]
-    leaders: dict[str, str]
-    """Layer name -> id of the layer's most relevant neuron for the class."""
-
-    @property
-    def output_neuron(self) -> str:
-        """The class's neuron in the last layer (its most relevant output logit)."""
-        return self.leaders[self.layers[-1].name]
+    output_neuron: str
+    """The class's neuron in the last layer: the one with the largest |relevance| (the
+    explained logit, which may be negative; the other logits carry no relevance)."""
 
 
 def class_scope(store: GraphStore, *, run: str, class_id: str) -> ClassScope:
@@ -80,12 +76,14 @@ def class_scope(store: GraphStore, *, run: str, class_id: str) -> ClassScope:
     found = store.query_named("get_class", {"class_id": class_id})
     if not found:
         raise NotFoundError(f"class {class_id!r} is not in {store.describe()}")
-    leaders = store.query_named("class_leaders", {"run": run, "class_id": class_id})
-    if not leaders:
-        raise NotFoundError(f"run {run!r} has no relevance for class {class_id!r}")
-    info = _class_info({**found[0], "images": leaders[0]["images"]})
     layers = layers_of(store, stored_run)
-    return ClassScope(stored_run, info, layers, {row["layer"]: row["id"] for row in leaders})
+    output = store.query_named(
+        "class_output", {"run": run, "class_id": class_id, "layer": layers[-1].name}
+    )
+    if not output:
+        raise NotFoundError(f"run {run!r} has no relevance for class {class_id!r}")
+    info = _class_info({**found[0], "images": output[0]["images"]})
+    return ClassScope(stored_run, info, layers, output[0]["id"])
 
 
 @dataclass(frozen=True)

@@ -226,3 +226,56 @@ def layered_graph(
     return LayeredGraph(
         run, model, dataset, tuple(layers), names, indices, chosen_wnids, relevance, edges
     )
+
+
+def from_store(store: GraphStore, run: str) -> LayeredGraph:
+    """A run read back from a store with plain Cypher (not the code under test), as arrays."""
+    (meta,) = store.query(
+        "MATCH (r:Run {id: $run}) RETURN r.model AS model, r.dataset AS dataset", {"run": run}
+    )
+    layers = store.query(
+        "MATCH (l:Layer) WHERE l.model = $model "
+        "RETURN l.name AS name, l.kind AS kind, l.`size` AS n ORDER BY l.`index`",
+        {"model": meta["model"]},
+    )
+    classes = store.query(
+        "MATCH (c:Class)-[r:RELEVANT]->(n:Neuron) WHERE r.run = $run "
+        "RETURN DISTINCT c.id AS id, c.`index` AS idx, c.name AS name, c.wnid AS wnid",
+        {"run": run},
+    )
+    classes.sort(key=lambda row: row["idx"])
+    relevance: dict[str, dict[str, npt.NDArray[np.float64]]] = {}
+    for row in store.query(
+        "MATCH (c:Class)-[r:RELEVANT]->(n:Neuron) WHERE r.run = $run "
+        "RETURN c.id AS cls, n.layer AS layer, n.`index` AS idx, r.relevance AS relevance",
+        {"run": run},
+    ):
+        per_layer = relevance.setdefault(row["cls"], {})
+        if row["layer"] not in per_layer:
+            size = next(layer["n"] for layer in layers if layer["name"] == row["layer"])
+            per_layer[row["layer"]] = np.zeros(size)
+        per_layer[row["layer"]][row["idx"]] = row["relevance"]
+    edges: dict[str, ClassEdges] = {}
+    for cls in classes:
+        rows = store.query(
+            "MATCH (a:Neuron)-[f:FLOW]->(b:Neuron) WHERE f.run = $run AND f.class = $cls "
+            "RETURN a.id AS up, b.id AS low, f.relevance AS flow, f.share AS share",
+            {"run": run, "cls": cls["id"]},
+        )
+        edges[cls["id"]] = ClassEdges(
+            np.array([r["up"] for r in rows], dtype=object),
+            np.array([r["low"] for r in rows], dtype=object),
+            np.array([r["flow"] for r in rows], dtype=np.float64),
+            np.array([np.nan if r["share"] is None else r["share"] for r in rows]),
+        )
+    return LayeredGraph(
+        run,
+        meta["model"],
+        meta["dataset"],
+        tuple((layer["name"], layer["kind"], layer["n"]) for layer in layers),
+        tuple(c["name"] for c in classes),
+        tuple(c["idx"] for c in classes),
+        tuple(c["wnid"] for c in classes),
+        relevance,
+        edges,
+    )

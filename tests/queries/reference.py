@@ -21,9 +21,9 @@ def top_indices(values: np.ndarray, k: int) -> list[int]:
 
 
 def source_of(graph: LayeredGraph, class_id: str) -> str:
-    """The class's output neuron: the most relevant neuron of the last layer."""
+    """The class's output neuron: the last layer's neuron with the largest |relevance|."""
     name = graph.layers[-1][0]
-    return graph.neuron(name, top_indices(graph.relevance[class_id][name], 1)[0])
+    return graph.neuron(name, top_indices(np.abs(graph.relevance[class_id][name]), 1)[0])
 
 
 def _with_sink(graph: LayeredGraph, class_id: str, target_layer: str) -> nx.DiGraph:

@@ -7,6 +7,7 @@ test_engines.py runs this module again with ladybug in its own process.
 from __future__ import annotations
 
 import dataclasses
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -67,10 +68,15 @@ def assert_paths_match(graph: LayeredGraph, found: object, k: int, source: str) 
             assert digraph.edges[edge.upper, edge.lower]["cost"] == pytest.approx(edge.cost)
 
 
-@given(graph=graphs(), k=st.integers(1, 6))
+@given(graph=graphs(), k=st.integers(1, 6), frontier=st.sampled_from([0, 2, 64]))
 @EXAMPLES
-def test_queries_equal_the_references(backend: str, graph: LayeredGraph, k: int) -> None:
-    with fresh_store(backend) as store:
+def test_queries_equal_the_references(
+    backend: str, graph: LayeredGraph, k: int, frontier: int
+) -> None:
+    with (
+        fresh_store(backend) as store,
+        mock.patch("queries.analysis.critical.FRONTIER_LIMIT", frontier),
+    ):
         graph.write(store)
         first, second = graph.class_id(0), graph.class_id(1)
 
@@ -113,19 +119,28 @@ def test_queries_equal_the_references(backend: str, graph: LayeredGraph, k: int)
         assert compared.edges_a == len(reference.critical_edges(graph, first, k))
 
 
-@given(graph=graphs(ANY_SHARES), k=st.integers(1, 8), data=st.data())
+@given(
+    graph=graphs(ANY_SHARES),
+    k=st.integers(1, 8),
+    frontier=st.sampled_from([0, 1, 3, 64]),
+    data=st.data(),
+)
 @EXAMPLES
 def test_paths_with_negative_costs_ties_and_unusable_edges(
-    backend: str, graph: LayeredGraph, k: int, data: st.DataObject
+    backend: str, graph: LayeredGraph, k: int, frontier: int, data: st.DataObject
 ) -> None:
     """Shares above 1 give negative costs (Dijkstra would be wrong), zero or negative shares
-    give edges no path may use; any source neuron and any lower target layer."""
+    give edges no path may use; any source neuron and any lower target layer; edges fetched
+    neuron by neuron, layer by layer, or both (``frontier``)."""
     class_id = graph.class_id(1)
     depth = data.draw(st.integers(1, len(graph.layers) - 1))
     name, _, size = graph.layers[depth]
     source = graph.neuron(name, data.draw(st.integers(0, size - 1)))
     target = graph.layers[data.draw(st.integers(0, depth - 1))][0]
-    with fresh_store(backend) as store:
+    with (
+        fresh_store(backend) as store,
+        mock.patch("queries.analysis.critical.FRONTIER_LIMIT", frontier),
+    ):
         graph.write(store)
         found = critical_paths(
             store, run=graph.run, class_id=class_id, k=k, source=source, target_layer=target
