@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from api.server import serve_command
 from ingest.cli_cypher import cypher_command
 from ingest.cli_demo import demo_command
 from ingest.datasets import open_dataset
@@ -181,6 +182,7 @@ def train(
 
 
 app.command("cypher")(cypher_command)
+app.command("serve")(serve_command)
 app.command("demo")(demo_command)
 
 

@@ -1,0 +1,79 @@
+"""The FastAPI application: query results, renders, the Cypher console and ingest jobs over one
+graph store, and the web page at ``/``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from api import errors
+from api.jobs import JobManager
+from api.renders import Renderer
+from api.routes import cypher, jobs, queries, renders
+from api.state import ApiState
+from queries import GraphStore, open_store
+from queries.settings import Settings, get_settings
+
+WEB = Path(__file__).with_name("web")
+
+
+class FiniteJSONResponse(JSONResponse):
+    """JSON without NaN or infinities (JSON has none): such floats are sent as null."""
+
+    def render(self, content: Any) -> bytes:
+        return super().render(_finite(content))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+    """The app over ``store`` (default: the store ``settings`` name, opened now, created if new,
+    and closed when the app shuts down)."""
+    chosen = settings if settings is not None else get_settings()
+    owns_store = store is None
+    graph = store if store is not None else open_store(chosen.store_settings())
+    if owns_store:
+        graph.create_schema()
+    state = ApiState(
+        settings=chosen,
+        store=graph,
+        renderer=Renderer(graph, device=chosen.device),
+        jobs=JobManager(graph, chosen.data_dir / "jobs"),
+        owns_store=owns_store,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if state.owns_store:
+            state.store.close()
+
+    app = FastAPI(
+        title="relevance-explorer",
+        summary="LRP relevance as a graph: queries, subgraph heatmaps, deconvolutions, jobs.",
+        version="0.1.0",
+        lifespan=lifespan,
+        default_response_class=FiniteJSONResponse,
+    )
+    app.state.relex = state
+    errors.install(app)
+    for module in (queries, renders, cypher, jobs):
+        app.include_router(module.router)
+    if WEB.is_dir():
+        app.mount("/", StaticFiles(directory=WEB, html=True), name="web")
+    return app

@@ -1,0 +1,56 @@
+"""Library errors as HTTP answers: a status and ``{"detail": reason}``, never a traceback."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+
+from api.jobs import JobConflictError
+from ingest.errors import RelexError
+from queries.errors import (
+    NotFoundError,
+    QueryTimeoutError,
+    StoreError,
+    StoreInUseError,
+    WriteRefusedError,
+)
+
+
+class UploadError(RelexError):
+    """An upload that is too large (413), not an image (415) or empty (422)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
+    (NotFoundError, status.HTTP_404_NOT_FOUND),
+    (WriteRefusedError, status.HTTP_403_FORBIDDEN),
+    (QueryTimeoutError, status.HTTP_408_REQUEST_TIMEOUT),
+    (StoreInUseError, status.HTTP_409_CONFLICT),
+    (JobConflictError, status.HTTP_409_CONFLICT),
+    (StoreError, status.HTTP_400_BAD_REQUEST),
+    (RelexError, status.HTTP_422_UNPROCESSABLE_CONTENT),
+)
+"""First match wins: subclasses before their bases."""
+
+
+def status_of(error: Exception) -> int:
+    """The HTTP status for a library error."""
+    if isinstance(error, UploadError):
+        return error.status
+    for kind, code in STATUS_OF:
+        if isinstance(error, kind):
+            return code
+    return status.HTTP_500_INTERNAL_SERVER_ERROR
+
+
+async def _answer(request: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=status_of(error))
+
+
+def install(app: FastAPI) -> None:
+    """Answer RelexError and StoreError (and their subclasses) with their status and reason."""
+    app.add_exception_handler(RelexError, _answer)
+    app.add_exception_handler(StoreError, _answer)

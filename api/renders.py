@@ -1,0 +1,424 @@
+"""Heatmaps, deconvolutions and selection curves for a run's model, kept loaded between requests.
+
+One model is loaded per (model, weights) per process and shared by every run that uses it; each
+run gets its LRP method (the run's composite), its dataset and an index from stored Image ids to
+dataset items. Renders are cached (LRU) by the request; the forward pass and the full heatmap of
+an image are cached too, so selecting another subgraph of the same image costs one conditional
+backward pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+from torch import Tensor
+
+from ingest.datasets import BaseDataset, open_dataset
+from ingest.errors import RelexError
+from ingest.explain import pick_device
+from ingest.lrp import INPUT_LAYER, LRP, Attribution, DeconvNet, composite_by_name
+from ingest.lrp.engine import Trace
+from ingest.models import LoadedModel, load_model
+from ingest.render import heatmap_rgb, pixels_rgb, side_by_side
+from ingest.selection import SelectionResult, mse, selection_curve, smape
+from queries import GraphStore, NotFoundError, RunRow
+from queries import ids as store_ids
+
+MAX_SELECTED = 4096
+"""The most neurons one selection may name."""
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class SelectionError(RelexError):
+    """A neuron selection that does not fit the run: empty, too large, another model's neurons."""
+
+
+class LRUCache(Generic[K, V]):
+    """A thread-safe least-recently-used cache of at most ``size`` entries."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        """The cached value for ``key``, or ``make()``'s (then cached)."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key]
+            self.misses += 1
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._items.clear()
+
+
+@dataclass(frozen=True)
+class RunModel:
+    """What rendering for one run needs: its model, LRP method, DeconvNet and dataset."""
+
+    run: RunRow
+    loaded: LoadedModel
+    lrp: LRP
+    deconvnet: DeconvNet
+    dataset: BaseDataset
+    image_index: Mapping[str, int]
+    """Stored Image id -> dataset item."""
+
+    @property
+    def model_id(self) -> str:
+        """The model id the run's neurons carry."""
+        return self.run.model
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """A preprocessed image ``(1, C, H, W)`` and a key that identifies it in caches."""
+
+    tensor: Tensor
+    key: str
+    label: int | None = None
+
+
+@dataclass(frozen=True)
+class HeatmapRender:
+    """A subgraph's conditional heatmap (summed over colour channels) beside the full one."""
+
+    heatmap: np.ndarray
+    full: np.ndarray
+    mse: float
+    smape: float
+    target: int
+    logit: float
+    neurons_kept: int
+
+    def png(self) -> bytes:
+        """The subgraph heatmap, coloured by :func:`ingest.render.heatmap_rgb`, as PNG bytes."""
+        return png_bytes(heatmap_rgb(self.heatmap))
+
+
+@dataclass(frozen=True)
+class DeconvolutionRender:
+    """The DeconvNet projection (summed over colour channels) of the selected neurons."""
+
+    projection: np.ndarray
+    target: int
+
+    def png(self) -> bytes:
+        """The projection, coloured by :func:`ingest.render.heatmap_rgb`, as PNG bytes."""
+        return png_bytes(heatmap_rgb(self.projection))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference image of a neuron: its score and the neuron's heatmap around its peak."""
+
+    image: str
+    score: float
+    crop: tuple[int, int, int, int]
+    """top, left, bottom, right of the crop in model-input pixels."""
+    png: bytes
+    """The input crop beside the neuron's heatmap crop."""
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """An ``(H, W, 3)`` uint8 array as PNG bytes."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def parse_neuron(neuron: str) -> tuple[str, str, int]:
+    """ "model/layer/index" as its parts; SelectionError if it is not one."""
+    parts = neuron.rsplit("/", 2)
+    if len(parts) != 3 or not all(parts) or not parts[2].isdigit():
+        raise SelectionError(f"{neuron!r} is not a neuron id (model/layer/index)")
+    return parts[0], parts[1], int(parts[2])
+
+
+class Renderer:
+    """Renders for the runs of ``store`` on ``device``; models and renders are cached."""
+
+    def __init__(self, store: GraphStore, *, device: str = "auto", cache_size: int = 128) -> None:
+        self.store = store
+        self.device = pick_device(device)
+        self._models: LRUCache[tuple[str, str], LoadedModel] = LRUCache(4)
+        self._runs: LRUCache[tuple[str, str], RunModel] = LRUCache(16)
+        self._datasets: LRUCache[str, BaseDataset] = LRUCache(8)
+        self._traces: LRUCache[tuple[str, str, int | None], tuple[Trace, Attribution]] = LRUCache(
+            16
+        )
+        self.renders: LRUCache[Hashable, Any] = LRUCache(cache_size)
+        self._lock = threading.Lock()
+
+    def run_model(self, run_id: str) -> RunModel:
+        """The loaded model, LRP method and dataset of run ``run_id`` (NotFoundError if none)."""
+        run = self.store.get_run(run_id)
+        return self._runs.get_or_make((run.id, run.params), lambda: self._load_run(run))
+
+    def _load_run(self, run: RunRow) -> RunModel:
+        params = json.loads(run.params)
+        model, weights = str(params["model"]), str(params["weights"])
+        with self._lock:
+            loaded = self._models.get_or_make((model, weights), lambda: self._load(model, weights))
+        low, high = (bound.to(self.device) for bound in loaded.preprocessing.bounds())
+        lrp = LRP(loaded.module, composite_by_name(str(params["method"]), low=low, high=high))
+        dataset = self.dataset(str(params["dataset"]))
+        index = {
+            store_ids.image_id(dataset.name, dataset.sample(i).image_id): i
+            for i in range(len(dataset))
+        }
+        return RunModel(run, loaded, lrp, DeconvNet(loaded.module), dataset, index)
+
+    def _load(self, model: str, weights: str) -> LoadedModel:
+        loaded = load_model(model, weights)
+        loaded.module.to(self.device).eval()
+        return loaded
+
+    def dataset(self, spec: str) -> BaseDataset:
+        """The dataset ``spec`` names, opened once."""
+        return self._datasets.get_or_make(spec, lambda: open_dataset(spec))
+
+    def stored_image(self, context: RunModel, image_id: str) -> ImageInput:
+        """Image ``image_id`` of the run's dataset, preprocessed; NotFoundError if unknown."""
+        if image_id not in context.image_index:
+            raise NotFoundError(
+                f"image {image_id!r} is not in dataset {context.dataset.name} of run "
+                f"{context.run.id}"
+            )
+        item = context.image_index[image_id]
+        tensor = context.dataset.tensor(item, context.loaded.preprocessing)[None]
+        return ImageInput(tensor, f"id:{image_id}", int(context.dataset.labels[item]))
+
+    def raw_image(self, context: RunModel, image_id: str) -> bytes:
+        """Image ``image_id`` of the run's dataset as PNG bytes, as stored (not preprocessed)."""
+        if image_id not in context.image_index:
+            raise NotFoundError(f"image {image_id!r} is not in run {context.run.id}'s dataset")
+        image = context.dataset.image(context.image_index[image_id]).convert("RGB")
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    def uploaded_image(self, context: RunModel, data: bytes) -> ImageInput:
+        """Uploaded image bytes, preprocessed for the run's model; RelexError if not an image."""
+        try:
+            image = Image.open(io.BytesIO(data))
+            image.load()
+        except (UnidentifiedImageError, OSError, ValueError) as exc:
+            raise RelexError(f"the upload is not an image this server can read ({exc})") from None
+        tensor = context.loaded.preprocessing(image)[None]
+        return ImageInput(tensor, "upload:" + hashlib.sha256(data).hexdigest())
+
+    def selection(self, context: RunModel, neurons: Sequence[str]) -> dict[str, list[int]]:
+        """Neuron ids as layer -> indices of the run's model; SelectionError unless every id
+        names a neuron of that model, and the selection is neither empty nor too large."""
+        if not neurons:
+            raise SelectionError("the selection is empty: name at least one neuron")
+        if len(neurons) > MAX_SELECTED:
+            raise SelectionError(
+                f"the selection names {len(neurons)} neurons; at most {MAX_SELECTED} are allowed"
+            )
+        chosen: dict[str, list[int]] = {}
+        layers = {layer.name: layer for layer in context.lrp.network.layers}
+        for neuron in neurons:
+            model, layer, index = parse_neuron(neuron)
+            if model != context.model_id:
+                raise SelectionError(
+                    f"neuron {neuron} belongs to model {model}, not to run {context.run.id}'s "
+                    f"model {context.model_id}"
+                )
+            if layer not in layers:
+                raise SelectionError(
+                    f"model {model} has no layer {layer!r}; layers: {', '.join(layers)}"
+                )
+            if index >= layers[layer].size:
+                raise SelectionError(
+                    f"layer {layer} of {model} has {layers[layer].size} neurons; "
+                    f"{neuron} is out of range"
+                )
+            chosen.setdefault(layer, []).append(index)
+        return {layer: sorted(set(indices)) for layer, indices in chosen.items()}
+
+    def _full(
+        self, context: RunModel, image: ImageInput, target: int | None
+    ) -> tuple[Trace, Attribution]:
+        def make() -> tuple[Trace, Attribution]:
+            trace = context.lrp.trace(image.tensor)
+            return trace, context.lrp.attribute(image.tensor, target, trace=trace)
+
+        return self._traces.get_or_make((context.run.id, image.key, target), make)
+
+    def heatmap(
+        self,
+        context: RunModel,
+        image: ImageInput,
+        target: int | None,
+        neurons: Mapping[str, Sequence[int]],
+    ) -> HeatmapRender:
+        """The conditional LRP heatmap of the subgraph ``neurons`` (layer -> indices), with the
+        MSE and SMAPE of the full heatmap against it (:mod:`ingest.selection`)."""
+        key = ("heatmap", context.run.id, image.key, target, _frozen(neurons))
+
+        def make() -> HeatmapRender:
+            trace, full = self._full(context, image, target)
+            conditional = context.lrp.attribute(
+                image.tensor, full.target, neurons=dict(neurons), trace=trace
+            )
+            return HeatmapRender(
+                heatmap=_plane(conditional.heatmap),
+                full=_plane(full.heatmap),
+                mse=mse(conditional.heatmap, full.heatmap),
+                smape=smape(conditional.heatmap, full.heatmap),
+                target=int(full.target[0]),
+                logit=float(full.logits[0, full.target[0]]),
+                neurons_kept=sum(len(indices) for indices in neurons.values()),
+            )
+
+        return self.renders.get_or_make(key, make)
+
+    def deconvolution(
+        self,
+        context: RunModel,
+        image: ImageInput,
+        target: int | None,
+        neurons: Mapping[str, Sequence[int]],
+    ) -> DeconvolutionRender:
+        """The DeconvNet projection (Zeiler & Fergus 2014) of the selected neurons' rectified
+        activations, one projection per layer, summed; input-layer neurons are left out."""
+        key = ("deconvolution", context.run.id, image.key, target, _frozen(neurons))
+
+        def make() -> DeconvolutionRender:
+            layers = {name: list(idx) for name, idx in neurons.items() if name != INPUT_LAYER}
+            if not layers:
+                raise SelectionError("deconvolution projects hidden-layer neurons; none selected")
+            total: Tensor | None = None
+            resolved = 0
+            for layer, indices in layers.items():
+                result = context.deconvnet.attribute(
+                    image.tensor, target, layer=layer, neurons=indices
+                )
+                total = result.heatmap if total is None else total + result.heatmap
+                resolved = int(result.target[0])
+            assert total is not None
+            return DeconvolutionRender(projection=_plane(total), target=resolved)
+
+        return self.renders.get_or_make(key, make)
+
+    def selection_curve(
+        self,
+        context: RunModel,
+        image: ImageInput,
+        target: int | None,
+        *,
+        ks: Sequence[int],
+        metric: str,
+        threshold: float,
+    ) -> SelectionResult:
+        """The seed paper's neuron selection: top-k neurons per layer for growing k, and the
+        smallest k whose conditional heatmap meets ``threshold`` (:mod:`ingest.selection`)."""
+        key = ("selection", context.run.id, image.key, target, tuple(ks), metric, threshold)
+        return self.renders.get_or_make(
+            key,
+            lambda: selection_curve(
+                context.lrp,
+                image.tensor,
+                target,
+                ks=ks,
+                metric=metric,  # type: ignore[arg-type]
+                threshold=threshold,
+            ),
+        )
+
+    def references(
+        self, context: RunModel, neuron: str, images: Sequence[tuple[str, float]]
+    ) -> list[Reference]:
+        """``images`` (id, score) of the run's dataset, each with the neuron's conditional
+        heatmap for the image's predicted class, cropped around its strongest pixel."""
+        _, layer, index = parse_neuron(neuron)
+        found = []
+        for image_id, score in images:
+            image = self.stored_image(context, image_id)
+            render = self.heatmap(context, image, None, {layer: [index]})
+            crop = _crop_box(render.heatmap)
+            top, left, bottom, right = crop
+            pixels = context.loaded.preprocessing.denormalise(image.tensor)[0].cpu().numpy()
+            panel = side_by_side(
+                pixels_rgb(pixels[:, top:bottom, left:right]),
+                heatmap_rgb(render.heatmap[top:bottom, left:right]),
+            )
+            buffer = io.BytesIO()
+            panel.save(buffer, format="PNG")
+            found.append(Reference(image_id, score, crop, buffer.getvalue()))
+        return found
+
+    def top_activations(self, context: RunModel, neuron: str, k: int) -> list[tuple[str, float]]:
+        """The ``k`` dataset images (of the run's classes) where the neuron's activation (its
+        spatial maximum for a channel) is largest."""
+        _, layer, index = parse_neuron(neuron)
+        key = ("activations", context.run.id, layer)
+        ids, activations = self.renders.get_or_make(key, lambda: self._activations(context, layer))
+        column = activations[:, index]
+        order = np.argsort(-column, kind="stable")[:k]
+        return [(ids[i], float(column[i])) for i in order]
+
+    def _activations(self, context: RunModel, layer: str) -> tuple[list[str], np.ndarray]:
+        params = json.loads(context.run.params)
+        classes = params.get("classes")
+        limit = params.get("limit")
+        dataset = context.dataset
+        items: list[int] = []
+        for label in classes if classes is not None else dataset.present_classes:
+            items += dataset.select(classes=[label], limit=limit)
+        position = next(i for i, step in enumerate(context.lrp.network.steps) if step.name == layer)
+        ids, rows = [], []
+        for batch in dataset.batches(context.loaded.preprocessing, 16, indices=items):
+            trace = context.lrp.trace(batch.inputs)
+            output = trace.outputs[position]
+            rows.append(output.flatten(2).amax(2) if output.ndim > 2 else output)
+            ids += [
+                store_ids.image_id(dataset.name, dataset.sample(i).image_id) for i in batch.indices
+            ]
+        return ids, torch.cat(rows).cpu().double().numpy()
+
+
+def _frozen(neurons: Mapping[str, Sequence[int]]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    return tuple(sorted((layer, tuple(indices)) for layer, indices in neurons.items()))
+
+
+def _plane(heatmap: Tensor) -> np.ndarray:
+    """The first image's heatmap summed over colour channels, float64 ``(H, W)``."""
+    return heatmap[0].detach().double().sum(0).cpu().numpy()
+
+
+def _crop_box(heatmap: np.ndarray, fraction: float = 0.5) -> tuple[int, int, int, int]:
+    """A square ``fraction`` of the image side, centred on the largest relevance (clamped)."""
+    height, width = heatmap.shape
+    row, column = np.unravel_index(int(np.argmax(heatmap)), heatmap.shape)
+    side = max(1, round(min(height, width) * fraction))
+    top = int(min(max(row - side // 2, 0), height - side))
+    left = int(min(max(column - side // 2, 0), width - side))
+    return top, left, top + side, left + side
