@@ -1,0 +1,338 @@
+"""``relex query ...``: the query catalogue on the command line, as readable tables (or JSON).
+
+Thin commands over ``queries.analysis``: unknown ids and bad arguments raise StoreError
+subclasses, which ``relex``'s entry point prints as one "error: ..." line with exit status 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+
+from queries import GraphStore, open_store
+from queries.analysis import (
+    ClassComparison,
+    compare_classes,
+    compare_datasets,
+    critical_paths,
+    list_classes,
+    list_layers,
+    list_runs,
+    neuron_detail,
+    subgraph,
+    top_neurons,
+)
+from queries.settings import get_settings
+
+query_app = typer.Typer(
+    help="Ask the graph: top neurons, critical paths, comparisons, subgraphs, neurons.",
+    no_args_is_help=True,
+)
+
+RunOption = Annotated[str, typer.Option("--run", help="Run id.")]
+ClassOption = Annotated[str, typer.Option("--class", help='Class id, "<dataset>/<index>".')]
+StoreOption = Annotated[
+    Path | None, typer.Option(help="Embedded store file (default: $RELEX_STORE_PATH).")
+]
+FormatOption = Annotated[Literal["table", "json"], typer.Option("--format", help="table or json.")]
+
+
+@contextmanager
+def _store(path: Path | None) -> Iterator[GraphStore]:
+    settings = get_settings().store_settings()
+    if path is not None:
+        settings = dataclasses.replace(settings, path=path)
+    with open_store(settings, read_only=True) as store:
+        yield store
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Rows as aligned text columns under a header line."""
+
+    def cell(value: Any) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, float):
+            return f"{value:.4g}"
+        return str(value)
+
+    text = [[cell(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in text)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in text]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _emit(result: object, output: str, render: Callable[[], str]) -> None:
+    if output == "json":
+        typer.echo(json.dumps(_plain(result), indent=2))
+    else:
+        typer.echo(render())
+
+
+def _plain(value: object) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+@query_app.command("runs")
+def runs_command(store: StoreOption = None, output: FormatOption = "table") -> None:
+    """List the runs in the store."""
+    with _store(store) as graph:
+        found = list_runs(graph)
+    _emit(
+        found,
+        output,
+        lambda: table(
+            ["run", "model", "dataset", "method", "status", "classes", "images", "flows"],
+            [
+                (r.id, r.model, r.dataset, r.method, r.status, r.classes, r.images, r.flows)
+                for r in found
+            ],
+        ),
+    )
+
+
+@query_app.command("classes")
+def classes_command(
+    run: RunOption, store: StoreOption = None, output: FormatOption = "table"
+) -> None:
+    """List the classes a run has relevance for, and its layers."""
+    with _store(store) as graph:
+        found = list_classes(graph, run=run)
+        layers = list_layers(graph, run=run)
+    _emit(
+        found,
+        output,
+        lambda: (
+            table(
+                ["class", "name", "wnid", "images"],
+                [(c.id, c.name, c.wnid, c.images) for c in found],
+            )
+            + "\nlayers: "
+            + ", ".join(f"{layer.name} ({layer.size})" for layer in layers)
+        ),
+    )
+
+
+@query_app.command("top-neurons")
+def top_neurons_command(
+    run: RunOption,
+    class_id: ClassOption,
+    layer: Annotated[str | None, typer.Option(help="One layer (default: every layer).")] = None,
+    k: Annotated[int, typer.Option("-k", help="Neurons per layer.")] = 10,
+    store: StoreOption = None,
+    output: FormatOption = "table",
+) -> None:
+    """The neurons most relevant to a class, per layer."""
+    with _store(store) as graph:
+        found = top_neurons(graph, run=run, class_id=class_id, layer=layer, k=k)
+    _emit(
+        found,
+        output,
+        lambda: table(
+            ["layer", "index", "rank", "relevance", "retained", "neuron"],
+            [(n.layer, n.index, n.rank, n.relevance, n.retained, n.id) for n in found],
+        ),
+    )
+
+
+@query_app.command("critical-paths")
+def critical_paths_command(
+    run: RunOption,
+    class_id: ClassOption,
+    k: Annotated[int, typer.Option("-k", help="How many paths.")] = 5,
+    source: Annotated[
+        str | None, typer.Option("--from", help="Start neuron (default: the class's output).")
+    ] = None,
+    target_layer: Annotated[
+        str | None, typer.Option("--to", help="Target layer (default: the input).")
+    ] = None,
+    store: StoreOption = None,
+    output: FormatOption = "table",
+) -> None:
+    """The k paths with the largest product of relevance shares."""
+    with _store(store) as graph:
+        found = critical_paths(
+            graph, run=run, class_id=class_id, k=k, source=source, target_layer=target_layer
+        )
+    _emit(
+        found,
+        output,
+        lambda: (
+            f"from {found.source} to layer {found.target_layer}\n"
+            + table(
+                ["#", "product", "cost", "path (layer/index)"],
+                [
+                    (i, p.product, p.cost, " > ".join(n.split("/", 1)[1] for n in p.neurons))
+                    for i, p in enumerate(found.paths, 1)
+                ],
+            )
+        ),
+    )
+
+
+def _comparison_table(result: ClassComparison) -> str:
+    layers = table(
+        ["layer", "neurons", "jaccard", "spearman", "shared top-k"],
+        [
+            (c.layer, c.neurons, c.jaccard, c.spearman, ",".join(map(str, c.shared)))
+            for c in result.layers
+        ],
+    )
+    return (
+        f"{result.run_a} {result.class_a}  vs  {result.run_b} {result.class_b}  (k={result.k})\n"
+        f"{layers}\nshared critical edges: {len(result.shared_edges)} "
+        f"(of {result.edges_a} and {result.edges_b})"
+    )
+
+
+@query_app.command("compare-classes")
+def compare_classes_command(
+    run_a: Annotated[str, typer.Option(help="Run of the first class.")],
+    class_a: Annotated[str, typer.Option(help="First class id.")],
+    class_b: Annotated[str, typer.Option(help="Second class id.")],
+    run_b: Annotated[str | None, typer.Option(help="Run of the second (default: run-a).")] = None,
+    k: Annotated[int, typer.Option("-k", help="Top-k neurons per layer.")] = 10,
+    store: StoreOption = None,
+    output: FormatOption = "table",
+) -> None:
+    """Two classes layer by layer: Jaccard of top-k sets, Spearman, shared neurons and edges."""
+    with _store(store) as graph:
+        found = compare_classes(
+            graph, run_a=run_a, class_a=class_a, run_b=run_b or run_a, class_b=class_b, k=k
+        )
+    _emit(found, output, lambda: _comparison_table(found))
+
+
+@query_app.command("compare-datasets")
+def compare_datasets_command(
+    run_a: Annotated[str, typer.Option(help="First run.")],
+    run_b: Annotated[str, typer.Option(help="Second run.")],
+    k: Annotated[int, typer.Option("-k", help="Top-k neurons per layer.")] = 10,
+    store: StoreOption = None,
+    output: FormatOption = "table",
+) -> None:
+    """The classes two runs share (by wnid or name), each pair compared."""
+    with _store(store) as graph:
+        found = compare_datasets(graph, run_a=run_a, run_b=run_b, k=k)
+
+    def render() -> str:
+        def mean(values: list[float | None]) -> float | None:
+            known = [v for v in values if v is not None]
+            return sum(known) / len(known) if known else None
+
+        rows = [
+            (
+                m.class_a,
+                m.class_b,
+                mean([layer.jaccard for layer in m.layers]),
+                mean([layer.spearman for layer in m.layers]),
+                len(m.shared_edges),
+            )
+            for m in found.matched
+        ]
+        only = (
+            f"\nonly in {run_a}: {', '.join(c.name for c in found.only_a) or '-'}"
+            f"\nonly in {run_b}: {', '.join(c.name for c in found.only_b) or '-'}"
+        )
+        headers = ["class A", "class B", "mean jaccard", "mean spearman", "shared edges"]
+        return table(headers, rows) + only
+
+    _emit(found, output, render)
+
+
+@query_app.command("subgraph")
+def subgraph_command(
+    run: RunOption,
+    class_id: ClassOption,
+    seeds: Annotated[
+        list[str] | None, typer.Option("--seed", help="Seed neuron (repeat; default: output).")
+    ] = None,
+    up: Annotated[int, typer.Option(help="Steps towards the output.")] = 2,
+    down: Annotated[int, typer.Option(help="Steps towards the input.")] = 2,
+    min_share: Annotated[float, typer.Option(help="Follow edges with at least this share.")] = 0.0,
+    max_nodes: Annotated[int, typer.Option(help="Stop at this many neurons.")] = 500,
+    store: StoreOption = None,
+    output: FormatOption = "table",
+) -> None:
+    """The subgraph around seed neurons (JSON: cytoscape.js elements)."""
+    with _store(store) as graph:
+        found = subgraph(
+            graph,
+            run=run,
+            class_id=class_id,
+            seeds=seeds,
+            up=up,
+            down=down,
+            min_share=min_share,
+            max_nodes=max_nodes,
+        )
+    if output == "json":
+        typer.echo(json.dumps(found.elements(), indent=2))
+        return
+    cut = " (truncated at --max-nodes)" if found.truncated else ""
+    typer.echo(f"{len(found.nodes)} neurons, {len(found.edges)} edges{cut}")
+    typer.echo(
+        table(
+            ["upper", "lower", "relevance", "share"],
+            [(e.upper, e.lower, e.relevance, e.share) for e in found.edges],
+        )
+    )
+
+
+@query_app.command("neuron")
+def neuron_command(
+    run: RunOption,
+    neuron: Annotated[str, typer.Argument(help='Neuron id, "<model>/<layer>/<index>".')],
+    k: Annotated[int, typer.Option("-k", help="Rows per section.")] = 10,
+    store: StoreOption = None,
+    output: FormatOption = "table",
+) -> None:
+    """One neuron: its layer, top classes, strongest edges and top images."""
+    with _store(store) as graph:
+        found = neuron_detail(graph, run=run, neuron=neuron, k=k)
+
+    def render() -> str:
+        def edges(rows: Sequence[Any], other: str) -> str:
+            return table(
+                ["class", other, "relevance", "share"],
+                [
+                    (
+                        r.class_id,
+                        r.edge.upper if other == "from" else r.edge.lower,
+                        r.edge.relevance,
+                        r.edge.share,
+                    )
+                    for r in rows
+                ],
+            )
+
+        return "\n\n".join(
+            [
+                f"{found.id}: layer {found.layer.name} (depth {found.layer.depth}, "
+                f"{found.layer.kind}), index {found.index}",
+                table(
+                    ["class", "name", "rank", "relevance"],
+                    [(c.class_id, c.name, c.rank, c.relevance) for c in found.classes],
+                ),
+                "incoming\n" + edges(found.incoming, "from"),
+                "outgoing\n" + edges(found.outgoing, "to"),
+                table(
+                    ["image", "relevance", "rank"],
+                    [(i.image, i.relevance, i.rank) for i in found.images],
+                ),
+            ]
+        )
+
+    _emit(found, output, render)
