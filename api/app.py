@@ -42,12 +42,12 @@ def _finite(value: Any) -> Any:
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
-    """The app over ``store`` (default: the store ``settings`` name, opened now, created if new,
-    and closed when the app shuts down)."""
+    """The app over ``store`` (default: the store ``settings`` name, opened now and closed when
+    the app shuts down); a writable store gets the schema if it has none yet."""
     chosen = settings if settings is not None else get_settings()
     owns_store = store is None
     graph = store if store is not None else open_store(chosen.store_settings())
-    if owns_store:
+    if not graph.read_only:
         graph.create_schema()
     state = ApiState(
         settings=chosen,
