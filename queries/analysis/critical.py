@@ -8,7 +8,10 @@ fetched in two phases, the same text and code on the embedded store and on Neo4j
 1. while the reachable neurons of the next layer are few (at most ``FRONTIER_LIMIT``), the
    edges leaving exactly those neurons (``flows_from``: an indexed look-up per neuron);
 2. then all of the class's edges of the layers left down to the target (``class_flows``, one
-   row of parallel lists per layer pair).
+   row of parallel lists per layer pair: neuron indices and costs only).
+
+The relevance and share of the edges on the chosen paths are read at the end (``flows_from``
+on the paths' neurons).
 
 From VGG16's output neuron, phase 1 walks fc8 -> fc7 -> fc6 (1, 8, 64 neurons) and phase 2
 pulls the convolutional layers, which leaves out the ~70,000 fc edges of the class that no path
@@ -31,6 +34,7 @@ from queries.analysis.lookup import (
     neuron_in,
     positive,
 )
+from queries.analysis.neurons import edge_of
 from queries.analysis.paths import LayerEdges, k_best_paths
 from queries.analysis.results import CriticalPaths, Edge, LayerInfo, Path
 from queries.ids import SEP, neuron_id
@@ -73,17 +77,13 @@ def critical_paths(
         k=k,
     )
     model = scope.run.model
-    paths = []
-    for path in found:
-        neurons = tuple(neuron_id(model, layer, index) for layer, index in path.hops)
-        edges = tuple(
-            _edge(pairs[number], row, upper, lower)
-            for (number, row), (upper, lower) in zip(
-                path.edges, itertools.pairwise(neurons), strict=True
-            )
-        )
-        paths.append(Path(neurons, edges, path.cost))
-    return CriticalPaths(run, class_id, start.id, target.name, tuple(paths))
+    hops = [tuple(neuron_id(model, layer, index) for layer, index in p.hops) for p in found]
+    details = _edges_on(store, params, hops)
+    paths = tuple(
+        Path(neurons, tuple(details[pair] for pair in itertools.pairwise(neurons)), path.cost)
+        for path, neurons in zip(found, hops, strict=True)
+    )
+    return CriticalPaths(run, class_id, start.id, target.name, paths)
 
 
 def _walk_frontier(
@@ -116,8 +116,6 @@ def _pull_layers(
             np.asarray(row["up"], dtype=np.int64),
             np.asarray(row["low"], dtype=np.int64),
             np.asarray(row["cost"], dtype=np.float64),
-            np.asarray(row["relevance"], dtype=np.float64),
-            np.asarray(row["share"], dtype=np.float64),
         )
         for row in rows
     ]
@@ -125,16 +123,14 @@ def _pull_layers(
 
 def _group(rows: list[dict[str, Any]]) -> list[LayerEdges]:
     """Rows of ``flows_from`` (neuron ids) as LayerEdges per layer pair."""
-    grouped: dict[tuple[str, str], list[tuple[int, int, Any, Any, Any]]] = {}
+    grouped: dict[tuple[str, str], list[tuple[int, int, Any]]] = {}
     for row in rows:
         _, up_layer, up = row["src"].rsplit(SEP, 2)
         _, low_layer, low = row["dst"].rsplit(SEP, 2)
-        grouped.setdefault((up_layer, low_layer), []).append(
-            (int(up), int(low), row["cost"], row["relevance"], row["share"])
-        )
+        grouped.setdefault((up_layer, low_layer), []).append((int(up), int(low), row["cost"]))
     pairs = []
     for (up_layer, low_layer), edges in grouped.items():
-        up, low, cost, relevance, share = zip(*edges, strict=True)
+        up, low, cost = zip(*edges, strict=True)
         pairs.append(
             LayerEdges(
                 up_layer,
@@ -142,14 +138,17 @@ def _group(rows: list[dict[str, Any]]) -> list[LayerEdges]:
                 np.asarray(up, dtype=np.int64),
                 np.asarray(low, dtype=np.int64),
                 np.asarray(cost, dtype=np.float64),
-                np.asarray(relevance, dtype=np.float64),
-                np.asarray(share, dtype=np.float64),
             )
         )
     return pairs
 
 
-def _edge(pair: LayerEdges, row: int, upper: str, lower: str) -> Edge:
-    return Edge(
-        upper, lower, float(pair.relevance[row]), float(pair.share[row]), float(pair.cost[row])
-    )
+def _edges_on(
+    store: GraphStore, params: dict[str, Any], paths: list[tuple[str, ...]]
+) -> dict[tuple[str, str], Edge]:
+    """The stored edges between consecutive neurons of the paths, by (upper, lower)."""
+    uppers = sorted({neuron for path in paths for neuron in path[:-1]})
+    if not uppers:
+        return {}
+    rows = store.query_named("flows_from", {**params, "ids": uppers})
+    return {(row["src"], row["dst"]): edge_of(row) for row in rows}

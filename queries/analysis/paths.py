@@ -50,8 +50,6 @@ class LayerEdges:
     lower: IntArray
     cost: FloatArray
     """-ln(share); NaN for an edge no path may use."""
-    relevance: FloatArray
-    share: FloatArray
 
 
 @dataclass(frozen=True)
@@ -160,13 +158,16 @@ def _select(parts: list[_Prefixes], k: int) -> _Prefixes:
     )
     parent_depth = merged.parent_depth
     rounded = np.round(merged.cost, TIE_DECIMALS)
-    ranked = np.lexsort((merged.order, -parent_depth, rounded, merged.node))
+    mixed = len(parts) > 1  # parents in more than one layer: their depth orders them first
+    keys = (merged.order, -parent_depth) if mixed else (merged.order,)
+    ranked = np.lexsort((*keys, rounded, merged.node))
     node = merged.node[ranked]
     first = np.r_[True, node[1:] != node[:-1]]
     group_start = np.maximum.accumulate(np.where(first, np.arange(len(node)), 0))
     chosen = ranked[np.arange(len(node)) - group_start < k]
     picked = _Prefixes(*(column[chosen] for column in _columns(merged)))
-    sequence = np.lexsort((picked.node, picked.order, -parent_depth[chosen]))
+    later = (picked.order, -parent_depth[chosen]) if mixed else (picked.order,)
+    sequence = np.lexsort((picked.node, *later))
     order = np.empty(len(sequence), dtype=np.int64)
     order[sequence] = np.arange(len(sequence))
     return _Prefixes(
