@@ -17,6 +17,7 @@ from api import errors
 from api.jobs import JobManager
 from api.renders import Renderer
 from api.routes import cypher, jobs, queries, renders
+from api.schemas import ERRORS
 from api.state import ApiState
 from queries import GraphStore, open_store
 from queries.settings import Settings, get_settings
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         version="0.1.0",
         lifespan=lifespan,
         default_response_class=FiniteJSONResponse,
+        responses=ERRORS,
     )
     app.state.relex = state
     errors.install(app)

@@ -152,3 +152,26 @@ class JobOut(BaseModel):
     classes_done: int
     images_done: int
     error: str | None
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx answer: the reason, or for a request that does not fit the schema, FastAPI's
+    list of what is wrong where."""
+
+    detail: str | list[dict[str, Any]]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": reason}
+    for code, reason in {
+        400: "Bad query or store problem",
+        401: "Bearer token missing",
+        403: "Refused: a write through the console, or a wrong token",
+        404: "Unknown run, class, layer, neuron, image or job",
+        408: "Query past its time limit",
+        409: "Conflict: a job already under way, or the store in use",
+        413: "Upload over 20 MB",
+        415: "Upload not an image",
+        422: "Arguments out of range or not fitting the run",
+    }.items()
+}

@@ -267,7 +267,7 @@ def _run_embedded(
                 return _fetch_embedded(result, max_rows)
             finally:
                 result.close()
-        except RuntimeError as exc:
+        except (RuntimeError, TypeError, ValueError) as exc:  # the binding's words for bad input
             raise _embedded_error(str(exc), timeout_s) from None
         finally:
             _end_transaction(connection)
