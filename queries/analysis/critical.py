@@ -80,7 +80,7 @@ def critical_paths(
     hops = [tuple(neuron_id(model, layer, index) for layer, index in p.hops) for p in found]
     details = _edges_on(store, params, hops)
     paths = tuple(
-        Path(neurons, tuple(details[pair] for pair in itertools.pairwise(neurons)), path.cost)
+        Path.of(neurons, tuple(details[pair] for pair in itertools.pairwise(neurons)), path.cost)
         for path, neurons in zip(found, hops, strict=True)
     )
     return CriticalPaths(run, class_id, start.id, target.name, paths)

@@ -54,11 +54,9 @@ class LayerEdges:
 
 @dataclass(frozen=True)
 class FoundPath:
-    """A path as (layer, index) hops from the source down, its edges as (pair, row) references
-    into the ``LayerEdges`` it was found in, and its summed cost."""
+    """A path as (layer, index) hops from the source down, and its summed cost."""
 
     hops: tuple[tuple[str, int], ...]
-    edges: tuple[tuple[int, int], ...]
     cost: float
 
 
@@ -73,9 +71,6 @@ class _Prefixes:
     parent: IntArray
     """Row of the path's previous hop in the prefixes of layer ``parent_depth`` (-1: source)."""
     parent_depth: IntArray
-    pair: IntArray
-    """Which LayerEdges the last edge is in, and its row there (-1 at the source)."""
-    row: IntArray
 
 
 def k_best_paths(
@@ -104,10 +99,10 @@ def k_best_paths(
             kept[depth] = _select(candidates.pop(depth, []), k)
         if depth == bottom:
             break
-        for number, pair in enumerate(edges):
+        for pair in edges:
             lower = depths[pair.lower_layer]
             if depths[pair.upper_layer] == depth and bottom <= lower < depth:
-                candidates.setdefault(lower, []).append(_extend(kept[depth], depth, number, pair))
+                candidates.setdefault(lower, []).append(_extend(kept[depth], depth, pair))
     final = kept[bottom]
     best = np.lexsort((final.order, np.round(final.cost, TIE_DECIMALS)))[:k]
     return [_trace(kept, names, bottom, int(row)) for row in best]
@@ -121,13 +116,11 @@ def _source(index: int) -> _Prefixes:
         np.zeros(1, dtype=np.int64),
         none,
         none,
-        none,
-        none,
     )
 
 
-def _extend(prefixes: _Prefixes, depth: int, number: int, pair: LayerEdges) -> _Prefixes:
-    """Every kept prefix of ``layer`` followed by each of its neurons' edges in ``pair``."""
+def _extend(prefixes: _Prefixes, depth: int, pair: LayerEdges) -> _Prefixes:
+    """Every kept prefix of layer ``depth`` followed by each of its neurons' edges in ``pair``."""
     usable = np.flatnonzero(np.isfinite(pair.cost))
     by_node = np.argsort(prefixes.node, kind="stable")
     nodes = prefixes.node[by_node]
@@ -143,8 +136,6 @@ def _extend(prefixes: _Prefixes, depth: int, number: int, pair: LayerEdges) -> _
         prefixes.order[parents],
         parents,
         np.full(len(rows), depth, dtype=np.int64),
-        np.full(len(rows), number, dtype=np.int64),
-        rows,
     )
 
 
@@ -152,7 +143,7 @@ def _select(parts: list[_Prefixes], k: int) -> _Prefixes:
     """Each neuron's ``k`` best candidate prefixes, ranked by their neuron sequences."""
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
-        return _Prefixes(empty, np.zeros(0), empty, empty, empty, empty, empty)
+        return _Prefixes(empty, np.zeros(0), empty, empty, empty)
     merged = _Prefixes(
         *(np.concatenate(columns) for columns in zip(*map(_columns, parts), strict=True))
     )
@@ -176,8 +167,6 @@ def _select(parts: list[_Prefixes], k: int) -> _Prefixes:
         order,
         picked.parent,
         picked.parent_depth,
-        picked.pair,
-        picked.row,
     )
 
 
@@ -188,8 +177,6 @@ def _columns(prefixes: _Prefixes) -> tuple[npt.NDArray[Any], ...]:
         prefixes.order,
         prefixes.parent,
         prefixes.parent_depth,
-        prefixes.pair,
-        prefixes.row,
     )
 
 
@@ -199,12 +186,10 @@ def _trace(
     """Follow a target-layer prefix back to the source."""
     cost = float(kept[depth].cost[row])
     hops: list[tuple[str, int]] = []
-    used: list[tuple[int, int]] = []
     while True:
         prefixes = kept[depth]
         hops.append((names[depth], int(prefixes.node[row])))
         if prefixes.parent[row] < 0:
             break
-        used.append((int(prefixes.pair[row]), int(prefixes.row[row])))
         depth, row = int(prefixes.parent_depth[row]), int(prefixes.parent[row])
-    return FoundPath(tuple(reversed(hops)), tuple(reversed(used)), cost)
+    return FoundPath(tuple(reversed(hops)), cost)

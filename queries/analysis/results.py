@@ -79,11 +79,12 @@ class Path:
     neurons: tuple[str, ...]
     edges: tuple[Edge, ...]
     cost: float
+    product: float
 
-    @property
-    def product(self) -> float:
-        """The product of the edges' relevance shares."""
-        return math.exp(-self.cost)
+    @classmethod
+    def of(cls, neurons: tuple[str, ...], edges: tuple[Edge, ...], cost: float) -> Path:
+        """A path whose product is computed from its cost."""
+        return cls(neurons, edges, cost, math.exp(-cost))
 
 
 @dataclass(frozen=True, slots=True)
