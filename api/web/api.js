@@ -90,8 +90,8 @@ function numberHeader(response, name) {
   return value === null ? null : Number(value);
 }
 
-export function imageUrl(imageId) {
-  return `/api/images/${encodeURIComponent(imageId)}.png`;
+// A stored image ("<dataset>/<path>", slashes kept as path separators) as the run reads it.
+export function imageUrl(run, imageId) {
+  const path = imageId.split("/").map(encodeURIComponent).join("/");
+  return `/api/images/${path}.png${query({ run })}`;
 }
-
-export { query as queryString };

@@ -5,6 +5,7 @@ import { getJson } from "./api.js";
 import { initClassView } from "./classview.js";
 import { initCompareView } from "./compare.js";
 import { initConsole } from "./console.js";
+import { drawn } from "./graph.js";
 import { busy } from "./ui.js";
 
 function initTabs() {
@@ -21,6 +22,7 @@ function initTabs() {
 }
 
 async function start() {
+  window.relex = { drawn };
   initTabs();
   initConsole();
   const runs = (await busy("loading runs", () => getJson("/api/runs"))) ?? [];

@@ -3,6 +3,7 @@
 // (the heatmap of a chosen subgraph beside the full heatmap, and the selection curve).
 
 import { getJson, imageUrl, postJson, postPng } from "./api.js";
+import { paintHeatmap } from "./heatmap.js";
 import { drawLayered, markPath } from "./graph.js";
 import { drawCurve } from "./chart.js";
 import { busy, clearError, element, fillSelect, fillTable, formatNumber } from "./ui.js";
@@ -47,29 +48,40 @@ async function showClass() {
   const maxNodes = Number($("max-nodes").value) || 500;
   const k = Number($("paths-k").value) || 0;
   const loaded = await busy("loading the subgraph", async () => {
-    const [layers, elements, paths, images] = await Promise.all([
+    const [layers, elements, paths] = await Promise.all([
       getJson(`/api/runs/${encodeURIComponent(run)}/layers`),
-      getJson("/api/subgraph", { run, class_id: classId, min_share: minShare, max_nodes: maxNodes }),
-      k > 0 ? getJson("/api/critical-paths", { run, class_id: classId, k }) : Promise.resolve([]),
-      getJson(`/api/runs/${encodeURIComponent(run)}/images`, { class_id: classId, limit: 24 }),
+      getJson("/api/subgraph", { run, class_id: classId, up: 0, down: 20, min_share: minShare, max_nodes: maxNodes }),
+      k > 0 ? getJson("/api/critical-paths", { run, class_id: classId, k }) : Promise.resolve({ paths: [] }),
     ]);
-    return { layers, elements, paths, images };
+    return { layers, elements, paths };
   });
   if (!loaded) return;
-  Object.assign(state, { run, classId, layers: loaded.layers, images: loaded.images });
-  draw(loaded.elements, loaded.paths);
-  fillSelect($("image"), loaded.images.map((image) => ({ value: image.id, label: image.path ?? image.id })));
+  Object.assign(state, { run, classId, layers: loaded.layers });
+  draw(loaded.elements.elements, loaded.paths.paths);
+  $("truncated").hidden = !loaded.elements.truncated;
   $("neuron-panel").hidden = true;
+  await loadImages(run, classId);
   updateSelection();
+}
+
+// The class's images, for the renders; a run whose model cannot be loaded here (weights
+// missing) still shows its graph, with the reason in place of the images.
+async function loadImages(run, classId) {
+  fillSelect($("image"), []);
+  $("images-note").textContent = "";
+  try {
+    const images = await getJson(`/api/runs/${encodeURIComponent(run)}/images`, { class_id: classId, limit: 24 });
+    fillSelect($("image"), images.map((image) => ({ value: image.id, label: image.id.split("/").slice(1).join("/") })));
+  } catch (error) {
+    $("images-note").textContent = `no renders for this run: ${error.message}`;
+  }
 }
 
 function draw(elements, paths) {
   if (state.cy) state.cy.destroy();
-  const order = new Map(state.layers.map((layer) => [layer.name, layer.index]));
-  const started = performance.now();
-  const cy = drawLayered($("graph"), elements, order);
+  const cy = drawLayered("class", $("graph"), elements);
   state.cy = cy;
-  for (const path of paths) markPath(cy, pathNeurons(path), "path");
+  for (const path of paths) markPath(cy, path.neurons, "path");
   cy.on("tap", "node", (event) => {
     const additive = event.originalEvent && (event.originalEvent.shiftKey || event.originalEvent.ctrlKey);
     if (!additive) {
@@ -82,16 +94,7 @@ function draw(elements, paths) {
     cy.nodes(".path").filter((node) => node.connectedEdges(".path").contains(event.target) || false).select();
   });
   cy.on("select unselect", "node", updateSelection);
-  cy.one("render", () => {
-    window.relexFirstRenderMs = performance.now() - started;
-  });
   buildLayerFilter(cy);
-  $("graph").dataset.nodes = String(cy.nodes().length);
-  $("graph").dataset.edges = String(cy.edges().length);
-}
-
-function pathNeurons(path) {
-  return path.neurons ?? path.nodes ?? [];
 }
 
 function buildLayerFilter(cy) {
@@ -122,22 +125,22 @@ async function inspectNeuron(neuron) {
   $("neuron-panel").hidden = false;
   $("neuron-title").textContent = neuron;
   const facts = [
-    ["layer", detail.layer],
+    ["layer", `${detail.layer.name} (${detail.layer.kind}, depth ${detail.layer.depth})`],
     ["index", detail.index],
     ["rank in class", rankIn(detail, state.classId)],
   ];
   $("neuron-facts").replaceChildren(...facts.flatMap(([term, value]) => [element("dt", { text: term }), element("dd", { text: String(value ?? "") })]));
-  const classes = detail.classes ?? [];
+  const classes = detail.classes;
   fillTable(
     $("neuron-classes"),
     ["class", "rank", "relevance"],
     classes.map((c) => [c.name ? `${c.name} (${c.class_id})` : c.class_id, String(c.rank), formatNumber(c.relevance)]),
   );
-  await Promise.all([renderNeuron(neuron), loadReferences(neuron)]);
+  if ($("image").value) await Promise.all([renderNeuron(neuron), loadReferences(neuron)]);
 }
 
 function rankIn(detail, classId) {
-  const match = (detail.classes ?? []).find((c) => c.class_id === classId);
+  const match = detail.classes.find((c) => c.class_id === classId);
   return match ? match.rank : "";
 }
 
@@ -150,7 +153,7 @@ async function renderNeuron(neuron) {
   const imageId = $("image").value;
   if (!imageId) return;
   release();
-  $("input-image").src = imageUrl(imageId);
+  $("input-image").src = imageUrl(state.run, imageId);
   const body = { run: state.run, image_id: imageId, neurons: [neuron] };
   const rendered = await busy("rendering", () => Promise.all([postPng("/api/renders/heatmap", body), postPng("/api/renders/deconvolution", body)]));
   if (!rendered) return;
@@ -161,13 +164,15 @@ async function renderNeuron(neuron) {
   $("neuron-deconv").src = deconvolution.url;
 }
 
+// Reference images: the neuron's top images by stored relevance and by activation, each the
+// input crop beside the neuron's heatmap crop (PNG data URLs).
 async function loadReferences(neuron) {
-  const references = await busy("loading reference images", () => getJson("/api/neurons/references", { run: state.run, neuron, k: 6 }));
+  const references = await busy("loading reference images", () => getJson("/api/neurons/references", { run: state.run, neuron, k: 4 }));
   if (!references) return;
-  const items = references.images ?? references;
-  $("references").replaceChildren(
-    ...items.map((ref) => element("figure", {}, element("img", { src: imageUrl(ref.image_id ?? ref.id), alt: ref.image_id ?? ref.id, loading: "lazy" }), element("figcaption", { text: formatNumber(ref.relevance) }))),
-  );
+  const figure = (ref) =>
+    element("figure", {}, element("img", { src: ref.png, alt: ref.image, title: ref.image }), element("figcaption", { text: formatNumber(ref.score) }));
+  $("references-relevance").replaceChildren(...references.by_relevance.map(figure));
+  $("references-activation").replaceChildren(...references.by_activation.map(figure));
 }
 
 function selectedNeurons() {
@@ -181,27 +186,30 @@ function updateSelection() {
   $("optimise").disabled = !state.cy || !$("image").value;
 }
 
+// The selected subgraph's heatmap beside the full heatmap, drawn from the numbers the server
+// returns (one call gives both maps and their MSE/SMAPE).
 async function explainSelection() {
   clearError();
-  const imageId = $("image").value;
   const neurons = selectedNeurons();
-  const result = await busy("explaining the selection", async () => {
-    const body = { run: state.run, image_id: imageId, neurons };
-    const [subgraph, full] = await Promise.all([postPng("/api/renders/heatmap", body), postPng("/api/renders/heatmap", { ...body, neurons: [] })]);
-    return { subgraph, full };
-  });
+  const body = { run: state.run, image_id: $("image").value, neurons };
+  const result = await busy("explaining the selection", () => postJson("/api/renders/heatmap", body, { format: "json" }));
   if (!result) return;
-  state.objectUrls.push(result.subgraph.url, result.full.url);
   $("explanation").hidden = false;
-  $("subgraph-heatmap").src = result.subgraph.url;
-  $("full-heatmap").src = result.full.url;
-  $("explanation-scores").textContent = `${neurons.length} neurons — MSE ${formatNumber(result.subgraph.mse, 4)}, SMAPE ${formatNumber(result.subgraph.smape, 4)}`;
+  paintHeatmap($("subgraph-heatmap"), result.map);
+  paintHeatmap($("full-heatmap"), result.full);
+  $("explanation-scores").textContent = `${neurons.length} neurons — MSE ${formatNumber(result.mse, 4)}, SMAPE ${formatNumber(result.smape, 4)} %`;
 }
 
 async function optimiseSelection() {
   clearError();
-  const imageId = $("image").value;
-  const result = await busy("optimising the selection", () => postJson("/api/selection", { run: state.run, image_id: imageId, metric: "mse" }));
+  const body = { run: state.run, image_id: $("image").value, metric: $("metric").value, threshold: Number($("threshold").value) };
+  const result = await busy("optimising the selection", () => postJson("/api/selection", body));
   if (!result) return;
-  drawCurve($("curve"), result.points ?? [], result.chosen_k ?? result.k ?? null, result.threshold ?? null);
+  drawCurve($("curve"), result.points, result.chosen_k, result.threshold, result.metric);
+  $("curve-note").textContent =
+    result.chosen_k === null ? `no k meets ${result.metric.toUpperCase()} ≤ ${result.threshold}` : `k = ${result.chosen_k}: ${result.chosen_neurons.length} neurons`;
+  if (state.cy && result.chosen_neurons) {
+    state.cy.$(":selected").unselect();
+    for (const id of result.chosen_neurons) state.cy.getElementById(id).select();
+  }
 }

@@ -32,37 +32,43 @@ async function compare() {
   const loaded = await busy("comparing", () =>
     Promise.all([
       getJson("/api/compare/classes", { run_a: runA, class_a: classA, run_b: runB, class_b: classB, k }),
-      getJson("/api/subgraph", { run: runA, class_id: classA, max_nodes: 300 }),
-      getJson("/api/subgraph", { run: runB, class_id: classB, max_nodes: 300 }),
+      getJson("/api/subgraph", { run: runA, class_id: classA, up: 0, down: 20, max_nodes: 300 }),
+      getJson("/api/subgraph", { run: runB, class_id: classB, up: 0, down: 20, max_nodes: 300 }),
       getJson(`/api/runs/${encodeURIComponent(runA)}/layers`),
-      getJson(`/api/runs/${encodeURIComponent(runB)}/layers`),
     ]),
   );
   if (!loaded) return;
-  const [comparison, elementsA, elementsB, layersA, layersB] = loaded;
+  const [comparison, elementsA, elementsB, layers] = loaded;
   $("title-a").textContent = `${classA} (${runA})`;
   $("title-b").textContent = `${classB} (${runB})`;
-  graphs.a = redraw(graphs.a, $("graph-a"), elementsA, layersA);
-  graphs.b = redraw(graphs.b, $("graph-b"), elementsB, layersB);
-  highlightShared(comparison);
+  graphs.a = redraw("a", graphs.a, $("graph-a"), elementsA.elements);
+  graphs.b = redraw("b", graphs.b, $("graph-b"), elementsB.elements);
+  const shared = sharedNeurons(comparison, layers);
+  highlightShared(shared, comparison.shared_edges);
   fillTable(
     $("compare-table"),
     ["layer", "Jaccard", "Spearman"],
     comparison.layers.map((row) => [row.layer, formatNumber(row.jaccard), formatNumber(row.spearman)]),
   );
-  $("compare-summary").textContent = `${comparison.shared_neurons.length} shared neurons, ${comparison.shared_edges.length} shared path edges`;
+  $("compare-summary").textContent = `${shared.length} shared top-${comparison.k} neurons, ${comparison.shared_edges.length} shared critical edges`;
 }
 
-function redraw(previous, container, elements, layers) {
+function redraw(name, previous, container, elements) {
   if (previous) previous.destroy();
-  return drawLayered(container, elements, new Map(layers.map((layer) => [layer.name, layer.index])));
+  return drawLayered(name, container, elements);
 }
 
-function highlightShared(comparison) {
+// The comparison names shared neurons by layer and index; the layers of run A give their ids
+// ("<model>/<layer>", the model both runs share).
+function sharedNeurons(comparison, layers) {
+  const layerIds = new Map(layers.map((layer) => [layer.name, layer.id]));
+  return comparison.layers.flatMap((row) => row.shared.map((index) => `${layerIds.get(row.layer)}/${index}`));
+}
+
+function highlightShared(neurons, edges) {
   for (const cy of [graphs.a, graphs.b]) {
-    for (const id of comparison.shared_neurons) cy.getElementById(id).addClass("shared");
-    for (const [upper, lower] of comparison.shared_edges) markPath(cy, [upper, lower], "shared");
-    const container = cy.container();
-    container.dataset.shared = String(cy.nodes(".shared").length);
+    for (const id of neurons) cy.getElementById(id).addClass("shared");
+    for (const [upper, lower] of edges) markPath(cy, [upper, lower], "shared");
+    cy.container().dataset.shared = String(cy.nodes(".shared").length);
   }
 }

@@ -37,34 +37,47 @@ async function runQuery() {
   showGraph(nodes, edges);
 }
 
+// Graph elements as the server sends them: nodes carry _id and _label (Kuzu) or _labels
+// (Neo4j); relationships _src and _dst; paths _nodes and _rels. Kuzu ids are objects.
+function key(id) {
+  return typeof id === "object" ? JSON.stringify(id) : String(id);
+}
+
 function isNode(value) {
-  return value !== null && typeof value === "object" && "_label" in value && "_id" in value && !("_src" in value);
+  return value !== null && typeof value === "object" && "_id" in value && ("_label" in value || "_labels" in value) && !("_src" in value);
 }
 
 function isRelationship(value) {
   return value !== null && typeof value === "object" && "_src" in value && "_dst" in value;
 }
 
+function labelOf(value) {
+  return value._label ?? value._type ?? (value._labels ?? []).join(":");
+}
+
 function cellText(value) {
   if (value === null || value === undefined) return "";
-  if (isNode(value)) return `(${value._label} ${value.id ?? value._id})`;
-  if (isRelationship(value)) return `[${value._label}]`;
+  if (isNode(value)) return `(:${labelOf(value)} ${value.id ?? key(value._id)})`;
+  if (isRelationship(value)) return `[:${labelOf(value)}]`;
   if (typeof value === "number") return formatNumber(value, 4);
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
 
+function collect(value, nodes, relationships) {
+  if (value === null || typeof value !== "object") return;
+  if (isNode(value)) nodes.set(key(value._id), { id: key(value._id), label: value.id ?? labelOf(value) });
+  else if (isRelationship(value)) relationships.push(value);
+  else for (const item of Array.isArray(value) ? value : Object.values(value)) collect(item, nodes, relationships);
+}
+
 function graphParts(rows) {
   const nodes = new Map();
-  const edges = [];
-  for (const value of rows.flat()) {
-    if (isNode(value)) nodes.set(value._id, { id: value._id, label: value.id ?? value._label });
-  }
-  for (const value of rows.flat()) {
-    if (isRelationship(value) && nodes.has(value._src) && nodes.has(value._dst)) {
-      edges.push({ id: `${value._src}->${value._dst}:${edges.length}`, source: value._src, target: value._dst, label: value._label });
-    }
-  }
+  const relationships = [];
+  collect(rows, nodes, relationships);
+  const edges = relationships
+    .map((rel, i) => ({ id: `edge-${i}`, source: key(rel._src), target: key(rel._dst), label: labelOf(rel) }))
+    .filter((edge) => nodes.has(edge.source) && nodes.has(edge.target));
   return { nodes: [...nodes.values()], edges };
 }
 
@@ -73,5 +86,5 @@ function showGraph(nodes, edges) {
   drawing = null;
   const container = $("console-graph");
   container.hidden = nodes.length === 0;
-  if (nodes.length) drawing = drawPlain(container, nodes, edges);
+  if (nodes.length) drawing = drawPlain("console", container, nodes, edges);
 }

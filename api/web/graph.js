@@ -39,7 +39,10 @@ const STYLE = [
   { selector: "edge.negative", style: { "line-color": "#94b4dc" } },
   { selector: "edge.path", style: { "line-color": "#e08e0b", opacity: 1, "z-index": 10 } },
   { selector: "node.path", style: { "border-width": 3, "border-color": "#e08e0b" } },
-  { selector: "node.shared", style: { "border-width": 4, "border-color": "#1f9d55", shape: "diamond" } },
+  {
+    selector: "node.shared",
+    style: { "border-width": 3, "border-color": "#1f9d55", shape: "diamond", width: 20, height: 20 },
+  },
   { selector: "edge.shared", style: { "line-color": "#1f9d55", opacity: 1 } },
   { selector: "node:selected", style: { "border-width": 4, "border-color": "#111", "overlay-opacity": 0 } },
   { selector: ".filtered", style: { display: "none" } },
@@ -55,21 +58,27 @@ function finite(value) {
   return Number.isFinite(number) ? number : 0;
 }
 
-// Node sizes 10..40 px by |relevance| relative to the largest in the drawing, edge widths
+// Node sizes 10..40 px by |relevance| relative to the largest of its layer (relevance is
+// about conserved from layer to layer, so each column uses the whole range), edge widths
 // 0.5..8 px by share (a fraction of the upper neuron's relevance).
 function styled(elements) {
   const nodes = elements.nodes ?? [];
   const edges = elements.edges ?? [];
-  const largest = Math.max(1e-12, ...nodes.map((n) => Math.abs(finite(n.data.relevance))));
+  const largest = new Map();
+  for (const node of nodes) {
+    const magnitude = Math.abs(finite(node.data.relevance));
+    largest.set(node.data.layer, Math.max(largest.get(node.data.layer) ?? 1e-12, magnitude));
+  }
   return {
     nodes: nodes.map((node) => {
       const relevance = finite(node.data.relevance);
+      const scale = largest.get(node.data.layer);
       return {
         group: "nodes",
         data: {
           ...node.data,
           label: node.data.label ?? `${node.data.layer}/${node.data.index}`,
-          size: 10 + 30 * Math.sqrt(Math.abs(relevance) / largest),
+          size: 10 + 30 * Math.sqrt(Math.abs(relevance) / scale),
         },
         classes: relevance < 0 ? "negative" : "positive",
       };
@@ -85,12 +94,12 @@ function styled(elements) {
   };
 }
 
-// Positions: x from the layer's depth, y from the rank by relevance inside the layer, each
-// column centred on y = 0. `layerOrder` maps a layer name to its depth (0 = input).
-export function layeredPositions(nodes, layerOrder) {
+// Positions: x from the layer's depth (0 = input), y from the rank by |relevance| inside the
+// layer, each column centred on y = 0. Empty layers leave no gap.
+export function layeredPositions(nodes) {
   const columns = new Map();
   for (const node of nodes) {
-    const depth = layerOrder.get(node.data.layer) ?? finite(node.data.layer_index);
+    const depth = finite(node.data.depth);
     if (!columns.has(depth)) columns.set(depth, []);
     columns.get(depth).push(node);
   }
@@ -105,11 +114,28 @@ export function layeredPositions(nodes, layerOrder) {
   return positions;
 }
 
-export function drawLayered(container, elements, layerOrder) {
+// Every drawing on the page by name, with the milliseconds from handing cytoscape the
+// elements to its first frame (window.relex.drawn, for the browser tests and the devtools).
+export const drawn = {};
+
+function register(name, container, started, cy) {
+  drawn[name] = { cy, drawMs: null };
+  container.dataset.nodes = String(cy.nodes().length);
+  container.dataset.edges = String(cy.edges().length);
+  cy.one("render", () => {
+    drawn[name].drawMs = performance.now() - started;
+    container.dataset.drawMs = drawn[name].drawMs.toFixed(1);
+  });
+  return cy;
+}
+
+export function drawLayered(name, container, elements) {
+  const started = performance.now();
+  delete container.dataset.drawMs;
   const { nodes, edges } = styled(elements);
-  const positions = layeredPositions(nodes, layerOrder);
+  const positions = layeredPositions(nodes);
   for (const node of nodes) node.position = positions.get(node.data.id);
-  return cytoscape({
+  const cy = cytoscape({
     container,
     elements: [...nodes, ...edges],
     style: STYLE,
@@ -119,14 +145,15 @@ export function drawLayered(container, elements, layerOrder) {
     maxZoom: 4,
     boxSelectionEnabled: true,
     selectionType: "additive",
-    textureOnViewport: true,
     hideEdgesOnViewport: nodes.length + edges.length > 1500,
   });
+  return register(name, container, started, cy);
 }
 
 // A generic drawing (the Cypher console's nodes and relationships) with a grid layout.
-export function drawPlain(container, nodes, edges) {
-  return cytoscape({
+export function drawPlain(name, container, nodes, edges) {
+  const started = performance.now();
+  const cy = cytoscape({
     container,
     elements: [
       ...nodes.map((data) => ({ group: "nodes", data, classes: "result" })),
@@ -135,6 +162,7 @@ export function drawPlain(container, nodes, edges) {
     style: STYLE,
     layout: { name: nodes.length > 60 ? "grid" : "cose", animate: false, padding: 24 },
   });
+  return register(name, container, started, cy);
 }
 
 // Mark the given node ids (and the edges between consecutive ids) with a class.

@@ -8,13 +8,21 @@ command (scripts/setup.sh) installs both.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
+
+from tests.web.data import ingest_small_run, write_wide_run
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +42,7 @@ OFFLINE_ARGS = [
     "--no-sandbox",
 ]
 SCREENSHOTS_ENV = "RELEX_SCREENSHOTS"
+RELEX = str(Path(sys.executable).parent / "relex")
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -65,12 +74,18 @@ def browser() -> Iterator[Browser]:
 
 @dataclass
 class BrowserErrors:
-    """Console errors and uncaught exceptions seen by one page."""
+    """Console errors and uncaught exceptions seen by one page, but for those a test expects
+    (chromium logs every 4xx/5xx answer as a console error)."""
 
     messages: list[str] = field(default_factory=list)
+    expected: list[str] = field(default_factory=list)
+
+    def expect(self, text: str) -> None:
+        """Console errors that contain ``text`` are part of the test, not a failure."""
+        self.expected.append(text)
 
     def console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
+        if message.type == "error" and not any(text in message.text for text in self.expected):
             self.messages.append(f"console: {message.text} ({message.location})")
 
     def exception(self, error: Exception) -> None:
@@ -110,3 +125,72 @@ def screenshot(page: Page, tmp_path: Path) -> Callable[[str], Path]:
         return path
 
     return take
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def served_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One store with the small real run and the wide synthetic run."""
+    folder = tmp_path_factory.mktemp("web-store")
+    path = folder / "graph.kuzu"
+    ingest_small_run(path, folder)
+    write_wide_run(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def server(served_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A live ``relex serve`` on a free loopback port; yields its base URL."""
+    if importlib.util.find_spec("api.app") is None:
+        pytest.skip("the API (api.app) is not there yet")
+    folder = tmp_path_factory.mktemp("server")
+    port = free_port()
+    log = (folder / "serve.log").open("wb")
+    environment = {
+        **os.environ,
+        "RELEX_DATA_DIR": str(folder / "data"),
+        "RELEX_DEVICE": "cpu",
+        "RELEX_API_TOKEN": "",
+    }
+    command = [RELEX, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--store", str(served_store)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=environment,
+        cwd=folder,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, process, folder / "serve.log")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"relex serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base}/api/runs", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"relex serve did not answer within 90 s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def api(server: str) -> Iterator[httpx.Client]:
+    """An HTTP client on the live server, for the answers the page should show."""
+    with httpx.Client(base_url=server, timeout=60) as client:
+        yield client

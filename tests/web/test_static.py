@@ -35,5 +35,5 @@ def test_page_loads_its_modules_without_errors(
     page.wait_for_selector("body[data-ready=true]")
     assert page.locator("#run option").count() == 0
     assert page.locator("#error").is_hidden()
-    assert page.evaluate("typeof window.relexFirstRenderMs") == "undefined"
+    assert page.evaluate("Object.keys(window.relex.drawn)") == []
     screenshot("empty")

@@ -1,0 +1,138 @@
+"""The stores the browser tests serve: a small real run and a wide synthetic one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ingest.datasets import SHAPE_CLASSES
+from ingest.models import save_checkpoint, small_cnn
+from ingest.worker import IngestOptions, ingest
+from queries import (
+    ClassRelevanceRow,
+    ClassRow,
+    DatasetRow,
+    FlowBatch,
+    LayerRow,
+    ModelRow,
+    NeuronRow,
+    NodeRow,
+    RunRow,
+    StoreSettings,
+    open_store,
+    params_json,
+)
+from queries.rows import share_of
+
+SMALL_RUN = "shapes"
+SMALL_DATASET = "synthetic:shapes-a?n=60&seed=3"
+SMALL_CLASSES = (0, 1, 2)
+WIDE_RUN = "wide"
+WIDE_CLASS = "wide-data/0"
+WIDE = 222
+WIDE_LAYERS = (
+    ("input", "input", 3),
+    ("conv1", "conv", WIDE),
+    ("conv2", "conv", WIDE),
+    ("fc", "linear", 1),
+)
+WIDE_ELEMENTS = 9 * WIDE + 4
+
+
+def ingest_small_run(store_path: Path, weights_dir: Path) -> None:
+    """A real run: a random-weight smallcnn64 explained on 3 synthetic shape classes
+    (4 images each, top-3 edges per neuron), through the same worker ``relex ingest`` uses."""
+    checkpoint = weights_dir / "shapes.pt"
+    torch.manual_seed(0)
+    module = small_cnn(3, 64, len(SHAPE_CLASSES))
+    save_checkpoint(checkpoint, name="smallcnn64", module=module, class_names=tuple(SHAPE_CLASSES))
+    options = IngestOptions(
+        run=SMALL_RUN,
+        dataset=SMALL_DATASET,
+        model="smallcnn64",
+        weights=str(checkpoint),
+        top_k=3,
+        batch_size=4,
+        device="cpu",
+        classes=SMALL_CLASSES,
+        limit=4,
+    )
+    with open_store(StoreSettings(path=store_path)) as store:
+        ingest(options, store, progress=False)
+
+
+def write_wide_run(store_path: Path, *, seed: int = 0) -> None:
+    """A synthetic run of a wide model whose class subgraph, from the output neuron down, has
+    WIDE_ELEMENTS = 2,002 elements: the output takes all 222 conv2 neurons, conv2 neuron j
+    takes conv1 neurons j, j+1, j+2 and every conv1 neuron the 3 input channels."""
+    rng = np.random.default_rng(seed)
+    model = "widenet"
+    layers = [
+        LayerRow(model, name, i, kind, size) for i, (name, kind, size) in enumerate(WIDE_LAYERS)
+    ]
+    neurons = [NeuronRow(model, layer.name, i) for layer in layers for i in range(layer.size)]
+    dataset = DatasetRow("wide-data", "synthetic", "/nowhere")
+    cls = ClassRow("wide-data", 0, "everything")
+    relevance = {neuron.id: float(rng.uniform(-0.2, 1.0)) for neuron in neurons}
+    edges = [(f"{model}/fc/0", f"{model}/conv2/{j}") for j in range(WIDE)]
+    edges += [
+        (f"{model}/conv2/{j}", f"{model}/conv1/{(j + d) % WIDE}")
+        for j in range(WIDE)
+        for d in range(3)
+    ]
+    edges += [(f"{model}/conv1/{j}", f"{model}/input/{c}") for j in range(WIDE) for c in range(3)]
+    flows = [relevance[upper] * float(rng.uniform(0.05, 0.5)) for upper, _ in edges]
+    shares = [
+        share_of(flow, relevance[upper]) for flow, (upper, _) in zip(flows, edges, strict=True)
+    ]
+    ranks = {
+        neuron.id: rank
+        for layer in layers
+        for rank, neuron in enumerate(
+            sorted((n for n in neurons if n.layer == layer.name), key=lambda n: -relevance[n.id]),
+            start=1,
+        )
+    }
+    # The parameters name a model no one can load: the graph is browsable, renders are not.
+    params = {"model": model, "weights": "none", "method": "epsilon", "dataset": "wide-data"}
+    run = RunRow(
+        WIDE_RUN,
+        "wide synthetic",
+        model,
+        dataset.id,
+        "epsilon",
+        params=params_json(params),
+        status="done",
+        classes=1,
+        flows=len(edges),
+    )
+    nodes: list[NodeRow] = [
+        ModelRow(model, "widenet", len(layers), len(neurons)),
+        dataset,
+        *layers,
+        *neurons,
+        cls,
+        run,
+    ]
+    with open_store(StoreSettings(path=store_path)) as store:
+        store.write_nodes(nodes)
+        store.write_flows(
+            FlowBatch.of(
+                WIDE_RUN,
+                cls.id,
+                [upper for upper, _ in edges],
+                [lower for _, lower in edges],
+                flows,
+                [np.nan if share is None else share for share in shares],
+            )
+        )
+        store.write_relevance(
+            [
+                ClassRelevanceRow(
+                    WIDE_RUN, cls.id, n.id, relevance[n.id], ranks[n.id], relevance[n.id], 1.0, 1
+                )
+                for n in neurons
+            ]
+        )
