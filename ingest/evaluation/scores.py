@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from ingest.evaluation.experiments import Evaluation
-from queries import GraphStore, NotFoundError, utc_now
+from queries import GraphStore, NotFoundError, QueryError, utc_now
 
 
 def scores_document(evaluation: Evaluation) -> dict[str, Any]:
@@ -49,10 +49,17 @@ def store_scores(store: GraphStore, run: str, document: dict[str, Any]) -> None:
 
 
 def read_scores(store: GraphStore, run: str) -> dict[str, Any] | None:
-    """The stored scores of ``run``, None if it was never evaluated."""
+    """The stored scores of ``run``, None if it was never evaluated (also in a read-only store
+    that no evaluation has given the property yet)."""
     if not store.read_only:
         _add_property(store)
-    found = store.query_named("get_run_scores", {"run": run})
+    try:
+        found = store.query_named("get_run_scores", {"run": run})
+    except QueryError as error:
+        if store.read_only and "Cannot find property scores" in str(error):
+            store.get_run(run)
+            return None
+        raise
     if not found:
         raise NotFoundError(f"run {run!r} is not in {store.describe()}")
     text = found[0]["scores"]
