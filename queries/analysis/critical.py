@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from queries.analysis.errors import InvalidArgumentError
 from queries.analysis.lookup import (
-    InvalidArgumentError,
     class_scope,
     layer_named,
     neuron_in,

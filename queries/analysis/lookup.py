@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from queries.analysis.errors import InvalidArgumentError
 from queries.analysis.results import ClassInfo, LayerInfo, RunInfo
-from queries.errors import NotFoundError, StoreError
+from queries.errors import NotFoundError
 from queries.rows import RunRow
 from queries.store import GraphStore
-
-
-class InvalidArgumentError(StoreError, ValueError):
-    """A query argument is out of range (k < 1, a target layer above the source, ...)."""
 
 
 def positive(name: str, value: int) -> int:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from queries.errors import StoreError
+from queries.analysis.errors import InvalidArgumentError
 
 TIE_DECIMALS = 9
 """Costs are compared rounded to this many decimals, so float noise never breaks a tie."""
@@ -84,11 +84,11 @@ def k_best_paths(
     """The ``k`` paths from neuron ``source`` (layer, index) to any neuron of ``target_layer``
     with the smallest summed cost, best first (see the module docstring for ties)."""
     if k < 1:
-        raise StoreError(f"k must be at least 1, not {k}")
+        raise InvalidArgumentError(f"k must be at least 1, not {k}")
     source_layer, source_index = source
     top, bottom = depths[source_layer], depths[target_layer]
     if bottom >= top:
-        raise StoreError(
+        raise InvalidArgumentError(
             f"target layer {target_layer} must lie below the source's layer {source_layer}"
         )
     names = {depth: name for name, depth in depths.items()}

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from queries.analysis.lookup import InvalidArgumentError, class_scope, neuron_in, positive
+from queries.analysis.errors import InvalidArgumentError
+from queries.analysis.lookup import class_scope, neuron_in, positive
 from queries.analysis.neurons import edge_of
 from queries.analysis.results import Edge, Subgraph, SubgraphNode
 from queries.ids import SEP
