@@ -32,7 +32,7 @@ from tests.queries.conftest import fresh_store
 from tests.queries.graphs import LayeredGraph, layered_graph
 
 EXAMPLES = settings(
-    max_examples=12,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
