@@ -171,7 +171,8 @@ async function loadReferences(neuron) {
   if (!references) return;
   const figure = (ref) =>
     element("figure", {}, element("img", { src: ref.png, alt: ref.image, title: ref.image }), element("figcaption", { text: formatNumber(ref.score) }));
-  $("references-relevance").replaceChildren(...references.by_relevance.map(figure));
+  const none = () => element("p", { class: "hint", text: "none stored for this neuron" });
+  $("references-relevance").replaceChildren(...(references.by_relevance.length ? references.by_relevance.map(figure) : [none()]));
   $("references-activation").replaceChildren(...references.by_activation.map(figure));
 }
 
