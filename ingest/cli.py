@@ -16,6 +16,7 @@ import typer
 from api.server import serve_command
 from ingest.cli_cypher import cypher_command
 from ingest.cli_demo import demo_command
+from ingest.cli_evaluate import evaluate_app
 from ingest.cli_query import query_app
 from ingest.datasets import open_dataset
 from ingest.errors import RelexError
@@ -34,6 +35,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(query_app, name="query")
 
 
