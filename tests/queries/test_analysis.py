@@ -339,3 +339,23 @@ def test_unknown_ids_are_not_found_and_bad_arguments_are_refused() -> None:
             critical_paths(store, run=run, class_id=cls, source="m/c1/0", target_layer="c2")
         with pytest.raises(InvalidArgumentError, match="at least 0"):
             subgraph(store, run=run, class_id=cls, up=-1)
+
+
+def test_two_runs_on_one_dataset_keep_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Class ids are per dataset, so only the run filter separates these two runs' edges."""
+    monkeypatch.setattr("queries.analysis.critical.FRONTIER_LIMIT", 0)  # whole-layer fetches
+    layers = [("input", "input", 3), ("c1", "conv", 4), ("c2", "conv", 4), ("out", "linear", 2)]
+    runs = [
+        layered_graph(layers, classes=1, top_k=2, seed=seed, run=f"r{seed}", shares=ANY_SHARES)
+        for seed in (1, 2)
+    ]
+    with fresh_store("embedded") as store:
+        for graph in runs:
+            graph.write(store)
+        for graph in runs:
+            class_id = graph.class_id(0)
+            found = critical_paths(store, run=graph.run, class_id=class_id, k=4)
+            assert_paths_match(graph, found, 4, reference.source_of(graph, class_id))
+            around = subgraph(store, run=graph.run, class_id=class_id, up=0, down=3)
+            _, edges = reference.neighbourhood(graph, class_id, [found.source], 0, 3, 0.0)
+            assert {(e.upper, e.lower) for e in around.edges} == edges
