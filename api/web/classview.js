@@ -183,7 +183,7 @@ function selectedNeurons() {
 function updateSelection() {
   const ids = selectedNeurons();
   $("selection").replaceChildren(...ids.map((id) => element("li", { text: id })));
-  $("explain").disabled = ids.length === 0;
+  $("explain").disabled = ids.length === 0 || !$("image").value;
   $("optimise").disabled = !state.cy || !$("image").value;
 }
 

@@ -27,6 +27,7 @@ def open_class(page: Page, server: str, run: str, class_id: str, max_nodes: int 
     page.fill("#max-nodes", str(max_nodes))
     page.click("#class-form button[type=submit]")
     page.wait_for_selector("#graph[data-draw-ms]")
+    page.wait_for_selector("#image option", state="attached")
 
 
 def drawn(page: Page, name: str) -> dict[str, Any]:
