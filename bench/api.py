@@ -47,15 +47,24 @@ from tests.helpers import random_inputs, randomised
 DATASET = "synthetic:shapes-a?n=120&seed=3"
 
 
-def median_seconds(run: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``repeats`` calls after one warm-up."""
-    run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+def interleaved(runs: list[Callable[[], object]], repeats: int) -> list[tuple[float, float]]:
+    """Median (wall, process CPU) seconds of each of ``runs``, called in turn ``repeats`` times
+    after a warm-up of each, so that load from other processes hits all of them alike. CPU time
+    counts every thread of this process and not the time spent waiting for a core."""
+    for run in runs:
         run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    walls: list[list[float]] = [[] for _ in runs]
+    cpus: list[list[float]] = [[] for _ in runs]
+    for _ in range(repeats):
+        for position, run in enumerate(runs):
+            wall, cpu = time.perf_counter(), time.process_time()
+            run()
+            walls[position].append(time.perf_counter() - wall)
+            cpus[position].append(time.process_time() - cpu)
+    return [
+        (statistics.median(wall), statistics.median(cpu))
+        for wall, cpu in zip(walls, cpus, strict=True)
+    ]
 
 
 def render_ratio(model: str, repeats: int) -> None:
@@ -78,19 +87,19 @@ def render_ratio(model: str, repeats: int) -> None:
     warm_image = ImageInput(inputs, "warm")
 
     def warm() -> object:
-        subset = {
-            name: indices[: 1 + next(counter) % len(indices)] for name, indices in chosen.items()
-        }
+        step = next(counter)
+        subset = {name: indices[: 1 + step % len(indices)] for name, indices in chosen.items()}
         renderer.renders.clear()
         return renderer.heatmap(context, warm_image, None, subset)
 
-    plain = median_seconds(lambda: lrp.attribute(inputs, None), repeats)
-    cold_s = median_seconds(cold, repeats)
-    warm_s = median_seconds(warm, repeats)
-    print(f"render ratio ({model}, 1 image, {torch.get_num_threads()} threads, CPU):")
-    print(f"  plain LRP pass            {plain * 1000:8.1f} ms")
-    print(f"  subgraph render, new image {cold_s * 1000:7.1f} ms  ratio {cold_s / plain:.2f}x")
-    print(f"  subgraph render, same image {warm_s * 1000:6.1f} ms  ratio {warm_s / plain:.2f}x")
+    plain, new, same = interleaved([lambda: lrp.attribute(inputs, None), cold, warm], repeats)
+    print(f"render ratio ({model}, 1 image, {torch.get_num_threads()} threads, CPU), wall / CPU:")
+    print(f"  plain LRP pass              {plain[0] * 1000:8.1f} / {plain[1] * 1000:8.1f} ms")
+    for name, (wall, cpu) in (("new image", new), ("same image", same)):
+        print(
+            f"  subgraph render, {name:10s} {wall * 1000:8.1f} / {cpu * 1000:8.1f} ms  "
+            f"ratio {wall / plain[0]:.2f}x / {cpu / plain[1]:.2f}x"
+        )
 
 
 def make_store(folder: Path) -> tuple[Path, Path]:
@@ -150,35 +159,18 @@ def query_overhead(path: Path, folder: Path, repeats: int) -> None:
                 lambda: analysis.neuron_detail(store, run="bench", neuron=neuron),
             ),
         ]
-        print(f"query endpoint overhead (median of {repeats} paired calls, in-process client):")
+        print(f"query endpoint overhead (median of {repeats} interleaved calls), wall / CPU:")
         for route, params, function in cases:
-            direct, served = paired_seconds(function, _getter(client, route, params), repeats)
-            extra = statistics.median(s - d for s, d in zip(served, direct, strict=True))
+            direct, served = interleaved([function, _getter(client, route, params)], repeats)
             print(
-                f"  {route:24s} function {statistics.median(direct) * 1000:7.2f} ms  "
-                f"endpoint {statistics.median(served) * 1000:7.2f} ms  "
-                f"overhead {extra * 1000:6.2f} ms"
+                f"  {route:24s} function {direct[0] * 1000:6.2f} / {direct[1] * 1000:6.2f} ms  "
+                f"endpoint {served[0] * 1000:6.2f} / {served[1] * 1000:6.2f} ms  overhead "
+                f"{(served[0] - direct[0]) * 1000:6.2f} / {(served[1] - direct[1]) * 1000:6.2f} ms"
             )
 
 
 def _getter(client: TestClient, route: str, params: dict[str, object]) -> Callable[[], object]:
     return lambda: client.get(route, params=params).raise_for_status()
-
-
-def paired_seconds(
-    first: Callable[[], object], second: Callable[[], object], repeats: int
-) -> tuple[list[float], list[float]]:
-    """Wall times of ``first`` and ``second`` called alternately (after a warm-up of each), so
-    that machine load hits both alike."""
-    first()
-    second()
-    times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(repeats):
-        for run, out in ((first, times[0]), (second, times[1])):
-            start = time.perf_counter()
-            run()
-            out.append(time.perf_counter() - start)
-    return times
 
 
 def free_port() -> int:
