@@ -148,17 +148,20 @@ def _select(parts: list[_Prefixes], k: int) -> _Prefixes:
         *(np.concatenate(columns) for columns in zip(*map(_columns, parts), strict=True))
     )
     parent_depth = merged.parent_depth
-    rounded = np.round(merged.cost, TIE_DECIMALS)
-    mixed = len(parts) > 1  # parents in more than one layer: their depth orders them first
-    keys = (merged.order, -parent_depth) if mixed else (merged.order,)
-    ranked = np.lexsort((*keys, rounded, merged.node))
+    _, cost_rank = np.unique(np.round(merged.cost, TIE_DECIMALS), return_inverse=True)
+    if len(parts) > 1:  # parents in more than one layer: their depth orders them first
+        tie = np.lexsort((merged.order, -parent_depth))
+        ties = np.empty(len(tie), dtype=np.int64)
+        ties[tie] = np.arange(len(tie))
+    else:
+        ties = merged.order
+    ranked = np.argsort(_compound(merged.node, cost_rank.ravel(), ties))
     node = merged.node[ranked]
     first = np.r_[True, node[1:] != node[:-1]]
     group_start = np.maximum.accumulate(np.where(first, np.arange(len(node)), 0))
     chosen = ranked[np.arange(len(node)) - group_start < k]
     picked = _Prefixes(*(column[chosen] for column in _columns(merged)))
-    later = (picked.order, -parent_depth[chosen]) if mixed else (picked.order,)
-    sequence = np.lexsort((picked.node, *later))
+    sequence = np.argsort(_compound(ties[chosen], picked.node))
     order = np.empty(len(sequence), dtype=np.int64)
     order[sequence] = np.arange(len(sequence))
     return _Prefixes(
@@ -168,6 +171,20 @@ def _select(parts: list[_Prefixes], k: int) -> _Prefixes:
         picked.parent,
         picked.parent_depth,
     )
+
+
+def _compound(*keys: IntArray) -> IntArray:
+    """One int64 key that orders like the tuple of non-negative integer ``keys``: a single
+    sort instead of one per key (a lexsort rank where the product would overflow int64)."""
+    base = int(max(key.max(initial=0) for key in keys)) + 1
+    if base ** len(keys) >= 2**62:
+        rank = np.empty(len(keys[0]), dtype=np.int64)
+        rank[np.lexsort(keys[::-1])] = np.arange(len(keys[0]))
+        return rank
+    out = np.zeros(len(keys[0]), dtype=np.int64)
+    for key in keys:
+        out = out * base + key
+    return out
 
 
 def _columns(prefixes: _Prefixes) -> tuple[npt.NDArray[Any], ...]:
