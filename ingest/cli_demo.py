@@ -24,8 +24,8 @@ def demo_command(
     ] = 30,
     train_images: Annotated[
         int, typer.Option(min=12, help="Synthetic images the small CNN is trained on.")
-    ] = 2400,
-    epochs: Annotated[int, typer.Option(min=1, help="Training epochs of the small CNN.")] = 4,
+    ] = 3000,
+    epochs: Annotated[int, typer.Option(min=1, help="Training epochs of the small CNN.")] = 5,
     top_k: Annotated[int, typer.Option(min=1, help="Incoming edges kept per neuron.")] = 8,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 16,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic images and training.")] = 0,

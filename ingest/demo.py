@@ -32,6 +32,10 @@ DEMO_MODEL = "smallcnn64"
 TRAIN_VARIANT = "shapes-a"
 VARIANTS = ("shapes-a", "shapes-b")
 METHOD = "epsilon_gamma_box"
+TRAIN_BATCH_SIZE = 16
+"""Twice the steps of training's default 32 for the same compute, which small demo budgets need:
+2,400 images, 4 epochs reached 84.2% test accuracy on shapes-a with batch 16 and 67.1% with batch
+32 (3.3 CPU-minutes each); the demo's 3,000 images, 5 epochs reached 95.3% (5 CPU-minutes)."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ def train_demo_model(
             f"not {train_images}"
         )
     folder = data_dir / "demo" / "models"
-    key = f"{DEMO_MODEL}-{TRAIN_VARIANT}-n{train_images}-e{epochs}-s{seed}"
+    key = f"{DEMO_MODEL}-{TRAIN_VARIANT}-n{train_images}-e{epochs}-b{TRAIN_BATCH_SIZE}-s{seed}"
     checkpoint, facts = folder / f"{key}.pt", folder / f"{key}.json"
     if checkpoint.is_file() and facts.is_file():
         log.info("reusing the demo model %s", checkpoint)
@@ -78,6 +82,7 @@ def train_demo_model(
         open_dataset(f"synthetic:{TRAIN_VARIANT}?n={train_images}&seed={seed}"),
         model_name=DEMO_MODEL,
         epochs=epochs,
+        batch_size=TRAIN_BATCH_SIZE,
         seed=seed,
         out=partial,
         progress=progress,

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,8 +29,8 @@ from ingest.errors import RelexError
 from queries import GraphStore, StoreSettings, open_store
 
 RELEX = str(Path(sys.executable).parent / "relex")
-TINY = {"images_per_class": 2, "top_k": 3, "batch_size": 4, "device": "cpu"}
-TRAINING = {"train_images": 48, "epochs": 1}
+TINY: dict[str, Any] = {"images_per_class": 2, "top_k": 3, "batch_size": 4, "device": "cpu"}
+TRAINING: dict[str, Any] = {"train_images": 48, "epochs": 1}
 TINY_ARGUMENTS = [
     "--images-per-class", "2", "--top-k", "3", "--batch-size", "4", "--device", "cpu",
     "--train-images", "48", "--epochs", "1",
