@@ -125,7 +125,7 @@ class Report:
         self.sections.append(f"## {heading}\n\n{text.strip()}\n")
 
     def image(self, path: Path | None, caption: str) -> str:
-        return "" if path is None else f"\n![{caption}]({path.name})\n"
+        return "" if path is None else f"\n\n![{caption}]({path.name})\n"
 
     def add_evaluation(self, evaluation: Evaluation) -> None:
         plot = plot_perturbation_curves(evaluation, self.folder / "perturbation.png")
