@@ -181,13 +181,13 @@ class Renderer:
         return self._runs.get_or_make((run.id, run.params), lambda: self._load_run(run))
 
     def _load_run(self, run: RunRow) -> RunModel:
-        params = json.loads(run.params)
-        model, weights = str(params["model"]), str(params["weights"])
+        params = render_params(run)
+        model, weights = params["model"], params["weights"]
         with self._lock:
             loaded = self._models.get_or_make((model, weights), lambda: self._load(model, weights))
         low, high = (bound.to(self.device) for bound in loaded.preprocessing.bounds())
-        lrp = LRP(loaded.module, composite_by_name(str(params["method"]), low=low, high=high))
-        dataset = self.dataset(str(params["dataset"]))
+        lrp = LRP(loaded.module, composite_by_name(params["method"], low=low, high=high))
+        dataset = self.dataset(params["dataset"])
         index = {
             store_ids.image_id(dataset.name, dataset.sample(i).image_id): i
             for i in range(len(dataset))
@@ -422,3 +422,20 @@ def _crop_box(heatmap: np.ndarray, fraction: float = 0.5) -> tuple[int, int, int
     top = int(min(max(row - side // 2, 0), height - side))
     left = int(min(max(column - side // 2, 0), width - side))
     return top, left, top + side, left + side
+
+
+RENDER_PARAMS = ("model", "weights", "method", "dataset")
+"""What a run must have recorded for its model to be loaded again and render."""
+
+
+def render_params(run: RunRow) -> dict[str, str]:
+    """The run's recorded model, weights, method and dataset; RelexError naming what is missing."""
+    params = json.loads(run.params)
+    if not isinstance(params, dict):
+        raise RelexError(f"run {run.id!r} records no parameters: its renders are unavailable")
+    missing = [key for key in RENDER_PARAMS if params.get(key) is None]
+    if missing:
+        raise RelexError(
+            f"run {run.id!r} does not record its {', '.join(missing)}: its renders are unavailable"
+        )
+    return {key: str(params[key]) for key in RENDER_PARAMS}

@@ -17,13 +17,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from api.renders import render_params
 from ingest.datasets import BaseDataset, open_dataset
+from ingest.errors import RelexError
 from ingest.lrp import LRP, DeconvNet, composite_by_name
 from ingest.models import LoadedModel, load_model
 from ingest.render import heatmap_rgb
 from ingest.selection import conditional_heatmap
 from queries import analysis
 from queries import ids as store_ids
+from queries.rows import RunRow
 from tests.api.conftest import DATASET, ApiRun
 
 SELECTED = {"conv2_1": [3, 7], "fc4": [16, 79, 5]}
@@ -248,3 +251,17 @@ def test_renders_are_cached(
     hits = renderer.renders.hits
     client.post("/api/renders/heatmap", json=body)
     assert renderer.renders.hits == hits + 1
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ('{"model": "vgg16", "method": "epsilon", "dataset": "d"}', "does not record its weights"),
+        ("{}", "does not record its model, weights, method, dataset"),
+        ("[]", "records no parameters"),
+    ],
+)
+def test_a_run_without_its_model_parameters_cannot_render(params: str, reason: str) -> None:
+    run = RunRow("old", "old run", "vgg16", "d", "epsilon", params=params)
+    with pytest.raises(RelexError, match=reason):
+        render_params(run)
