@@ -1,6 +1,14 @@
-"""Helpers shared by the tests: seeded random models as the engine sees them."""
+"""Helpers shared by the tests: seeded random models as the engine sees them, and test modules
+run again in a child process on the ladybug engine."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -40,3 +48,42 @@ def random_inputs(loaded: LoadedModel, batch: int = 2, seed: int = 7) -> torch.T
 
 def relative_error(ours: torch.Tensor, reference: torch.Tensor) -> float:
     return float((ours - reference).norm() / reference.norm())
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def passes_on_ladybug(
+    modules: Sequence[Path], report: Path, *, min_tests: int, timeout_s: float = 900
+) -> None:
+    """Run the test ``modules`` again in a child process with ``RELEX_STORE_ENGINE=ladybug``
+    (kuzu and ladybug cannot share one process) and assert that at least ``min_tests`` ran and
+    none failed; ``report`` is where the child writes its JUnit XML."""
+    env = {**os.environ, "RELEX_STORE_ENGINE": "ladybug"}
+    env.pop("NEO4J_URI", None)  # Neo4j is covered by the parent process's own run
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *map(str, modules),
+            "-q",
+            "-rxX",
+            "-p",
+            "no:cacheprovider",
+            f"--confcutdir={modules[0].parent}",  # skip tests/conftest.py: it imports torch
+            f"--junitxml={report}",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=timeout_s,
+        check=False,
+    )
+    output = child.stdout[-6000:] + child.stderr[-2000:]
+    assert child.returncode == 0, output
+    suite = ET.parse(report).getroot().find("testsuite")
+    assert suite is not None, output
+    assert int(suite.get("tests", "0")) >= min_tests, output
+    assert suite.get("failures") == "0" and suite.get("errors") == "0", output
