@@ -1,5 +1,5 @@
-"""Helpers shared by the tests: seeded random models as the engine sees them, and test modules
-run again in a child process on the ladybug engine."""
+"""Helpers shared by the tests: seeded random models as the engine sees them, the makings of a
+small real run, and test modules run again in a child process on the ladybug engine."""
 
 from __future__ import annotations
 
@@ -13,7 +13,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ingest.models import LoadedModel, load_model
+from ingest.datasets import SHAPE_CLASSES
+from ingest.models import LoadedModel, load_model, save_checkpoint, small_cnn
+from ingest.worker import IngestOptions
+
+SHAPES_DATASET = "synthetic:shapes-a?n=60&seed=3"
 
 
 def randomised(name: str, *, bias_scale: float = 0.05, seed: int = 0) -> LoadedModel:
@@ -48,6 +52,30 @@ def random_inputs(loaded: LoadedModel, batch: int = 2, seed: int = 7) -> torch.T
 
 def relative_error(ours: torch.Tensor, reference: torch.Tensor) -> float:
     return float((ours - reference).norm() / reference.norm())
+
+
+def shapes_checkpoint(path: Path) -> Path:
+    """Save at ``path`` a smallcnn64 with seeded random weights that knows the synthetic shape
+    classes (the ingest worker does not care that it is untrained); return ``path``."""
+    torch.manual_seed(0)
+    module = small_cnn(3, 64, len(SHAPE_CLASSES))
+    save_checkpoint(path, name="smallcnn64", module=module, class_names=tuple(SHAPE_CLASSES))
+    return path
+
+
+def small_run_options(checkpoint: Path, **overrides: object) -> IngestOptions:
+    """Options of a small real run "r1": smallcnn64 from ``checkpoint`` on SHAPES_DATASET, top-3
+    edges per neuron, batches of 4 on the CPU; ``overrides`` replace any field."""
+    base: dict[str, object] = {
+        "run": "r1",
+        "dataset": SHAPES_DATASET,
+        "model": "smallcnn64",
+        "weights": str(checkpoint),
+        "top_k": 3,
+        "batch_size": 4,
+        "device": "cpu",
+    }
+    return IngestOptions(**{**base, **overrides})  # type: ignore[arg-type]
 
 
 ROOT = Path(__file__).resolve().parents[1]

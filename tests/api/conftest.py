@@ -8,19 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import torch
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ingest.datasets import SHAPE_CLASSES
-from ingest.models import save_checkpoint, small_cnn
 from ingest.worker import IngestOptions, ingest
 from queries import GraphStore, RunRow
 from queries.embedded import EmbeddedStore
 from queries.settings import Settings
+from tests.helpers import SHAPES_DATASET, shapes_checkpoint, small_run_options
 
-DATASET = "synthetic:shapes-a?n=60&seed=3"
+DATASET = SHAPES_DATASET
 
 
 @dataclass(frozen=True)
@@ -33,35 +31,17 @@ class ApiRun:
     data_dir: Path
 
 
-def run_options(checkpoint: Path, **overrides: object) -> IngestOptions:
-    base: dict[str, object] = {
-        "run": "r1",
-        "dataset": DATASET,
-        "model": "smallcnn64",
-        "weights": str(checkpoint),
-        "method": "epsilon_plus_flat",
-        "top_k": 3,
-        "batch_size": 8,
-        "device": "cpu",
-        "classes": (0, 2),
-        "limit": 4,
-    }
-    return IngestOptions(**{**base, **overrides})  # type: ignore[arg-type]
-
-
 @pytest.fixture(scope="session")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("weights") / "shapes.pt"
-    torch.manual_seed(0)
-    module = small_cnn(3, 64, len(SHAPE_CLASSES))
-    save_checkpoint(path, name="smallcnn64", module=module, class_names=tuple(SHAPE_CLASSES))
-    return path
+    return shapes_checkpoint(tmp_path_factory.mktemp("weights") / "shapes.pt")
 
 
 @pytest.fixture(scope="session")
 def api_run(tmp_path_factory: pytest.TempPathFactory, checkpoint: Path) -> Iterator[ApiRun]:
     folder = tmp_path_factory.mktemp("api")
-    options = run_options(checkpoint)
+    options = small_run_options(
+        checkpoint, method="epsilon_plus_flat", batch_size=8, classes=(0, 2), limit=4
+    )
     with EmbeddedStore(folder / "graph.kuzu") as store:
         run = ingest(options, store, progress=False)
         yield ApiRun(store, run, options, folder / "data")

@@ -19,35 +19,17 @@ from ingest.datasets import SHAPE_CLASSES, open_dataset
 from ingest.errors import RelexError
 from ingest.lrp import LRP
 from ingest.lrp.composites import epsilon_gamma_box
-from ingest.models import load_model, save_checkpoint, small_cnn
+from ingest.models import load_model
 from ingest.worker import IngestOptions, ingest
 from queries import StoreSettings, open_store
+from tests.helpers import SHAPES_DATASET, shapes_checkpoint, small_run_options
 
 RELEX = str(Path(sys.executable).parent / "relex")
-DATASET = "synthetic:shapes-a?n=60&seed=3"
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small CNN that knows the synthetic classes (random weights: the worker does not care)."""
-    path = tmp_path_factory.mktemp("weights") / "shapes.pt"
-    torch.manual_seed(0)
-    module = small_cnn(3, 64, len(SHAPE_CLASSES))
-    save_checkpoint(path, name="smallcnn64", module=module, class_names=tuple(SHAPE_CLASSES))
-    return path
-
-
-def options(checkpoint: Path, **overrides: object) -> IngestOptions:
-    base: dict[str, object] = {
-        "run": "r1",
-        "dataset": DATASET,
-        "model": "smallcnn64",
-        "weights": str(checkpoint),
-        "top_k": 3,
-        "batch_size": 4,
-        "device": "cpu",
-    }
-    return IngestOptions(**{**base, **overrides})  # type: ignore[arg-type]
+    return shapes_checkpoint(tmp_path_factory.mktemp("weights") / "shapes.pt")
 
 
 def store_at(path: Path, *, read_only: bool = False):  # type: ignore[no-untyped-def]
@@ -73,7 +55,7 @@ def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
 
 def test_store_round_trips_what_the_worker_computed(checkpoint: Path, tmp_path: Path) -> None:
     with store_at(tmp_path / "g.kuzu") as store:
-        run = ingest(options(checkpoint, classes=(0, 2), limit=5), store, progress=False)
+        run = ingest(small_run_options(checkpoint, classes=(0, 2), limit=5), store, progress=False)
         counts = store.counts()
         stored = store.query(
             "MATCH (c:Class)-[r:RELEVANT]->(n:Neuron) WHERE r.run = 'r1' "
@@ -87,7 +69,7 @@ def test_store_round_trips_what_the_worker_computed(checkpoint: Path, tmp_path: 
     assert run.status == "done" and run.images == 10 and run.classes == 2
     # Recompute class 2 directly with the engine.
     loaded = load_model("smallcnn64", str(checkpoint))
-    dataset = open_dataset(DATASET)
+    dataset = open_dataset(SHAPES_DATASET)
     indices = dataset.select(classes=[2], limit=5)
     inputs = torch.stack([dataset.tensor(i, loaded.preprocessing) for i in indices])
     low, high = loaded.preprocessing.bounds()
@@ -130,12 +112,12 @@ def test_rerun_changes_nothing_and_other_parameters_are_refused(
 ) -> None:
     path = tmp_path / "g.kuzu"
     with store_at(path) as store:
-        ingest(options(checkpoint, limit=3), store, progress=False)
+        ingest(small_run_options(checkpoint, limit=3), store, progress=False)
     before = dump(path)
     with store_at(path) as store:
-        ingest(options(checkpoint, limit=3), store, progress=False)
+        ingest(small_run_options(checkpoint, limit=3), store, progress=False)
         with pytest.raises(RelexError, match="already exists with other parameters"):
-            ingest(options(checkpoint, limit=3, top_k=4), store, progress=False)
+            ingest(small_run_options(checkpoint, limit=3, top_k=4), store, progress=False)
     assert dump(path) == before
 
 
@@ -176,7 +158,7 @@ def test_a_second_writer_is_told_the_store_is_in_use(checkpoint: Path, tmp_path:
     path = tmp_path / "g.kuzu"
     with store_at(path):
         done = subprocess.run(
-            [RELEX, "ingest", "--dataset", DATASET, "--run", "r2", "--model", "smallcnn64",
+            [RELEX, "ingest", "--dataset", SHAPES_DATASET, "--run", "r2", "--model", "smallcnn64",
              "--weights", str(checkpoint), "--store", str(path)],
             capture_output=True, text=True,
         )  # fmt: skip

@@ -19,7 +19,6 @@ from queries.embedded import EmbeddedStore
 from tests.store.conftest import ENGINE, neo4j_store, require_backend
 
 INGESTED_RUN = "shapes-small"
-INGESTED_DATASET = "synthetic:shapes-a?n=60&seed=3"
 
 
 @contextmanager
@@ -48,28 +47,12 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def ingested_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The path of an embedded store holding a real small ingested run (INGESTED_RUN)."""
-    import torch
-
-    from ingest.datasets import SHAPE_CLASSES
-    from ingest.models import save_checkpoint, small_cnn
-    from ingest.worker import IngestOptions, ingest
+    from ingest.worker import ingest
+    from tests.helpers import shapes_checkpoint, small_run_options
 
     folder = tmp_path_factory.mktemp("ingested")
-    checkpoint = folder / "shapes.pt"
-    torch.manual_seed(0)
-    module = small_cnn(3, 64, len(SHAPE_CLASSES))
-    save_checkpoint(checkpoint, name="smallcnn64", module=module, class_names=tuple(SHAPE_CLASSES))
-    options = IngestOptions(
-        run=INGESTED_RUN,
-        dataset=INGESTED_DATASET,
-        model="smallcnn64",
-        weights=str(checkpoint),
-        top_k=3,
-        batch_size=4,
-        device="cpu",
-        classes=(0, 2),
-        limit=3,
-    )
+    checkpoint = shapes_checkpoint(folder / "shapes.pt")
+    options = small_run_options(checkpoint, run=INGESTED_RUN, classes=(0, 2), limit=3)
     path = folder / "graph.kuzu"
     with EmbeddedStore(path, engine=ENGINE) as store:
         ingest(options, store, progress=False)

@@ -5,11 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from ingest.datasets import SHAPE_CLASSES
-from ingest.models import save_checkpoint, small_cnn
-from ingest.worker import IngestOptions, ingest
+from ingest.worker import ingest
 from queries import (
     ClassRelevanceRow,
     ClassRow,
@@ -25,9 +22,9 @@ from queries import (
     params_json,
 )
 from queries.rows import share_of
+from tests.helpers import shapes_checkpoint, small_run_options
 
 SMALL_RUN = "shapes"
-SMALL_DATASET = "synthetic:shapes-a?n=60&seed=3"
 SMALL_CLASSES = (0, 1, 2)
 WIDE_RUN = "wide"
 WIDE_CLASS = "wide-data/0"
@@ -44,21 +41,8 @@ WIDE_ELEMENTS = 9 * WIDE + 4
 def ingest_small_run(store_path: Path, weights_dir: Path) -> None:
     """A real run: a random-weight smallcnn64 explained on 3 synthetic shape classes
     (4 images each, top-3 edges per neuron), through the same worker ``relex ingest`` uses."""
-    checkpoint = weights_dir / "shapes.pt"
-    torch.manual_seed(0)
-    module = small_cnn(3, 64, len(SHAPE_CLASSES))
-    save_checkpoint(checkpoint, name="smallcnn64", module=module, class_names=tuple(SHAPE_CLASSES))
-    options = IngestOptions(
-        run=SMALL_RUN,
-        dataset=SMALL_DATASET,
-        model="smallcnn64",
-        weights=str(checkpoint),
-        top_k=3,
-        batch_size=4,
-        device="cpu",
-        classes=SMALL_CLASSES,
-        limit=4,
-    )
+    checkpoint = shapes_checkpoint(weights_dir / "shapes.pt")
+    options = small_run_options(checkpoint, run=SMALL_RUN, classes=SMALL_CLASSES, limit=4)
     with open_store(StoreSettings(path=store_path)) as store:
         ingest(options, store, progress=False)
 
