@@ -5,9 +5,7 @@ returns on the embedded store, in read transactions, with values only as paramet
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from types import TracebackType
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -29,6 +27,7 @@ from queries.analysis import (
 from queries.neo4j_store import Neo4jStore
 from tests.queries.conftest import fresh_store
 from tests.queries.graphs import layered_graph
+from tests.store.fake_driver import RecordingDriver
 
 NEO4J = Dialect.get_or_raise("neo4j")
 USED = (*QUERY_NAMES, "get_run")
@@ -42,58 +41,15 @@ def test_neo4j_text_parses(name: str) -> None:
 
 
 @dataclass
-class Call:
-    name: str
-    params: dict[str, Any]
-    mode: str
-
-
-@dataclass
-class MirrorTx:
-    driver: MirrorDriver
-    mode: str
-
-    def run(self, cypher: str, params: dict[str, Any]) -> MirrorTx:
-        name = NAME_OF.get(cypher, "<ad hoc>")
-        self.driver.calls.append(Call(name, params, self.mode))
-        self.rows = self.driver.embedded.query(catalogue.load(name, "kuzu"), params)
-        return self
-
-    def data(self) -> list[dict[str, Any]]:
-        return self.rows
-
-
-@dataclass
-class MirrorSession:
-    driver: MirrorDriver
-
-    def __enter__(self) -> MirrorSession:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
-
-    def execute_read(self, work: Callable[..., Any], *args: Any) -> Any:
-        return work(MirrorTx(self.driver, "read"), *args)
-
-    def execute_write(self, work: Callable[..., Any], *args: Any) -> Any:
-        return work(MirrorTx(self.driver, "write"), *args)
-
-
-@dataclass
-class MirrorDriver:
+class MirrorDriver(RecordingDriver):
     """Answers each Neo4j catalogue text with the kuzu text of the same name."""
 
-    embedded: GraphStore
-    calls: list[Call] = field(default_factory=list)
+    NAME_OF = NAME_OF
 
-    def session(self, database: str | None = None) -> MirrorSession:
-        return MirrorSession(self)
+    embedded: GraphStore
+
+    def answer(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.embedded.query(catalogue.load(name, "kuzu"), params)
 
 
 def every_query(store: GraphStore) -> list[object]:

@@ -9,9 +9,7 @@ against a real server by test_contract.py when NEO4J_URI is set.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 import pytest
@@ -28,85 +26,21 @@ from queries import (
     open_store,
 )
 from queries.neo4j_store import QUERY_NAMES, Neo4jStore, flow_records
+from tests.store.fake_driver import RecordingDriver
 from tests.store.synthetic import small_run
 
 NAME_OF = {text: name for name in QUERY_NAMES for text in catalogue.statements(name, "neo4j")}
 CHECKED = {"write_flows", "write_class_relevance", "write_image_relevance"}
 
 
-@dataclass(frozen=True)
-class Call:
-    name: str
-    cypher: str
-    params: dict[str, Any]
-    mode: str
-    database: str | None
-
-
 @dataclass
-class FakeResult:
-    rows: list[dict[str, Any]]
-
-    def data(self) -> list[dict[str, Any]]:
-        return self.rows
-
-
-@dataclass
-class FakeTx:
-    driver: FakeDriver
-    mode: str
-    database: str | None
-
-    def run(self, cypher: str, params: dict[str, Any]) -> FakeResult:
-        name = NAME_OF.get(cypher, "<ad hoc>")
-        self.driver.calls.append(Call(name, cypher, params, self.mode, self.database))
-        if self.driver.error is not None:
-            raise self.driver.error
-        return FakeResult(self.driver.answer(name, params))
-
-
-@dataclass
-class FakeSession:
-    driver: FakeDriver
-    database: str | None
-    open: bool = True
-
-    def __enter__(self) -> FakeSession:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.open = False
-
-    def execute_write(self, work: Callable[..., Any], *args: Any) -> Any:
-        return work(FakeTx(self.driver, "write", self.database), *args)
-
-    def execute_read(self, work: Callable[..., Any], *args: Any) -> Any:
-        return work(FakeTx(self.driver, "read", self.database), *args)
-
-
-@dataclass
-class FakeDriver:
+class FakeDriver(RecordingDriver):
     """Answers like a store that holds every node except ``missing``."""
 
-    calls: list[Call] = field(default_factory=list)
-    sessions: list[FakeSession] = field(default_factory=list)
+    NAME_OF = NAME_OF
+
     missing: set[str] = field(default_factory=set)
     pending_deletes: dict[str, int] = field(default_factory=dict)
-    error: Neo4jError | None = None
-    closed: bool = False
-
-    def session(self, database: str | None = None) -> FakeSession:
-        session = FakeSession(self, database)
-        self.sessions.append(session)
-        return session
-
-    def close(self) -> None:
-        self.closed = True
 
     def answer(self, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         if name.startswith("find_"):
@@ -123,9 +57,6 @@ class FakeDriver:
             self.pending_deletes[name] = left - taken
             return [{"deleted": taken}]
         return []
-
-    def names(self) -> list[str]:
-        return [call.name for call in self.calls]
 
 
 def chunks(rows: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
