@@ -118,7 +118,7 @@ def _report(runs: tuple[RunRow, ...], examples: tuple[ExampleQuery, ...], store:
             f"run {run.id}: {run.images} images in {run.classes} classes of {run.dataset}, "
             f"{run.flows} flow edges, model accuracy {accuracy}"
         )
-    typer.echo(f"\nthe graph is in {store}. Three Cypher queries to try (in the page's console, or")
-    typer.echo(f'with: relex cypher "QUERY" --store {store}):')
+    typer.echo(f"\nthe graph is in {store}. Three Cypher queries to try in the page's console")
+    typer.echo(f'(or, once the server has stopped, with: relex cypher "QUERY" --store {store}):')
     for number, example in enumerate(examples, start=1):
         typer.echo(f"\n{number}. {example.title}:\n   {example.cypher}")
