@@ -393,11 +393,13 @@ class Renderer:
         items: list[int] = []
         for label in classes if classes is not None else dataset.present_classes:
             items += dataset.select(classes=[label], limit=limit)
-        position = next(i for i, step in enumerate(context.lrp.network.steps) if step.name == layer)
+        steps = [step.name for step in context.lrp.network.steps]
         ids, rows = [], []
         for batch in dataset.batches(context.loaded.preprocessing, 16, indices=items):
-            trace = context.lrp.trace(batch.inputs)
-            output = trace.outputs[position]
+            if layer == INPUT_LAYER:
+                output = batch.inputs.to(self.device)
+            else:
+                output = context.lrp.trace(batch.inputs).outputs[steps.index(layer)]
             rows.append(output.flatten(2).amax(2) if output.ndim > 2 else output)
             ids += [
                 store_ids.image_id(dataset.name, dataset.sample(i).image_id) for i in batch.indices

@@ -242,6 +242,20 @@ def test_references_carry_crops_of_the_top_images(client: TestClient, api_run: A
     assert all(r["png"].startswith("data:image/png;base64,") for r in answer["by_relevance"])
 
 
+def test_references_of_an_input_channel_rank_images_by_its_largest_pixel(
+    client: TestClient, loaded: LoadedModel, model_id: str
+) -> None:
+    got = client.get(
+        "/api/neurons/references", params={"run": "r1", "neuron": f"{model_id}/input/1", "k": 3}
+    )
+    assert got.status_code == 200, got.text
+    dataset = open_dataset(DATASET)
+    by_id = {store_ids.image_id(dataset.name, dataset.sample(i).image_id): i for i in range(60)}
+    for reference in got.json()["by_activation"]:
+        channel = dataset.tensor(by_id[reference["image"]], loaded.preprocessing)[1]
+        assert reference["score"] == pytest.approx(float(channel.max()), rel=1e-6)
+
+
 def test_renders_are_cached(
     client: TestClient, app: FastAPI, image: StoredImage, model_id: str
 ) -> None:
