@@ -99,7 +99,7 @@ function styled(elements) {
 export function layeredPositions(nodes) {
   const columns = new Map();
   for (const node of nodes) {
-    const depth = finite(node.data.depth);
+    const depth = finite(node.data.layer_depth);
     if (!columns.has(depth)) columns.set(depth, []);
     columns.get(depth).push(node);
   }

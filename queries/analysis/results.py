@@ -143,12 +143,16 @@ class DatasetComparison:
 
 @dataclass(frozen=True, slots=True)
 class SubgraphNode:
-    """A neuron of a subgraph, with its class relevance (None where the run has none)."""
+    """A neuron of a subgraph, with its class relevance (None where the run has none).
+
+    ``layer_depth`` is its layer's place in the model (0 is the input); ``hops`` how many edges
+    separate it from the nearest seed."""
 
     id: str
     layer: str
+    layer_depth: int
     index: int
-    depth: int
+    hops: int
     relevance: float | None
     seed: bool
 
@@ -174,7 +178,8 @@ class Subgraph:
                         "label": f"{node.layer}/{node.index}",
                         "layer": node.layer,
                         "index": node.index,
-                        "depth": node.depth,
+                        "layer_depth": node.layer_depth,
+                        "hops": node.hops,
                         "relevance": node.relevance,
                         "seed": node.seed,
                     }

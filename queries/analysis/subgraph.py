@@ -41,11 +41,11 @@ def subgraph(
     if len(chosen) > max_nodes:
         raise InvalidArgumentError(f"{len(chosen)} seeds exceed max_nodes={max_nodes}")
     refs = [neuron_in(store, scope.run, scope.layers, seed) for seed in chosen]
-    depth = {ref.id: 0 for ref in refs}
+    hops = {ref.id: 0 for ref in refs}
     found: dict[tuple[str, str], Edge] = {}
     steps = {"flows_from": down, "flows_into": up}
-    frontiers = {query: list(depth) for query in steps}
-    seen = {query: set(depth) for query in steps}
+    frontiers = {query: list(hops) for query in steps}
+    seen = {query: set(hops) for query in steps}
     truncated = False
     params: dict[str, Any] = {"run": run, "class_id": class_id}
     for level in range(1, max(up, down) + 1):
@@ -60,24 +60,25 @@ def subgraph(
             ]
             found.update({(edge.upper, edge.lower): edge for edge in step})
             reached = _strongest_first(step, outward=query == "flows_from")
-            fresh = [node for node in reached if node not in depth]
-            room = max(max_nodes - len(depth), 0)
+            fresh = [node for node in reached if node not in hops]
+            room = max(max_nodes - len(hops), 0)
             truncated |= len(fresh) > room
-            depth.update({node: level for node in fresh[:room]})
-            frontiers[query] = [n for n in reached if n in depth and n not in seen[query]]
+            hops.update({node: level for node in fresh[:room]})
+            frontiers[query] = [n for n in reached if n in hops and n not in seen[query]]
             seen[query].update(frontiers[query])
-    relevance = _relevance(store, params, list(depth))
+    relevance = _relevance(store, params, list(hops))
     layer_depth = {layer.name: layer.depth for layer in scope.layers}
     nodes = [
-        _node(neuron, depth[neuron], relevance.get(neuron), neuron in chosen) for neuron in depth
+        _node(neuron, layer_depth, hops[neuron], relevance.get(neuron), neuron in chosen)
+        for neuron in hops
     ]
-    nodes.sort(key=lambda n: (-layer_depth[n.layer], n.index))
+    nodes.sort(key=lambda n: (-n.layer_depth, n.index))
     return Subgraph(
         run,
         class_id,
         tuple(ref.id for ref in refs),
         tuple(nodes),
-        tuple(found[key] for key in sorted(found) if key[0] in depth and key[1] in depth),
+        tuple(found[key] for key in sorted(found) if key[0] in hops and key[1] in hops),
         truncated,
     )
 
@@ -97,6 +98,8 @@ def _relevance(store: GraphStore, params: dict[str, Any], ids: list[str]) -> dic
     return {row["id"]: row["relevance"] for row in rows}
 
 
-def _node(neuron: str, depth: int, relevance: float | None, seed: bool) -> SubgraphNode:
+def _node(
+    neuron: str, layer_depth: dict[str, int], hops: int, relevance: float | None, seed: bool
+) -> SubgraphNode:
     _, layer, index = neuron.rsplit(SEP, 2)
-    return SubgraphNode(neuron, layer, int(index), depth, relevance, seed)
+    return SubgraphNode(neuron, layer, layer_depth[layer], int(index), hops, relevance, seed)

@@ -175,7 +175,7 @@ def test_subgraph_is_the_neighbourhood_networkx_finds(
             min_share=min_share,
         )
     depth, edges = reference.neighbourhood(graph, class_id, seeds, up, down, min_share)
-    assert {node.id: node.depth for node in found.nodes} == depth
+    assert {node.id: node.hops for node in found.nodes} == depth
     assert {(e.upper, e.lower) for e in found.edges} == edges
     assert not found.truncated
     relevance = {
@@ -204,7 +204,7 @@ def test_subgraph_stops_at_max_nodes_and_says_so() -> None:
     assert found.truncated and len(found.nodes) == 5
     assert all(e.upper in {n.id for n in found.nodes} for e in found.edges)
     assert default.seeds == (reference.source_of(graph, graph.class_id(0)),)
-    assert {node.depth for node in default.nodes} == {0, 1}
+    assert {node.hops for node in default.nodes} == {0, 1}
 
 
 def test_ties_go_to_the_smaller_index_sequence() -> None:

@@ -69,7 +69,7 @@ def test_queries_on_a_real_run(ingested_store: Path) -> None:
 
     seed = reference.source_of(graph, second)
     depth, edges = reference.neighbourhood(graph, second, [seed], 1, 2, 0.0)
-    assert {n.id: n.depth for n in around.nodes} == depth
+    assert {n.id: n.hops for n in around.nodes} == depth
     assert {(e.upper, e.lower) for e in around.edges} == edges
     assert detail.layer.name == busiest.split("/")[1]
     expected_images = sorted(images, key=lambda r: (-r["relevance"], r["image"]))[:3]

@@ -36,7 +36,8 @@ def drawn(page: Page, name: str) -> dict[str, Any]:
         """(name) => {
             const cy = window.relex.drawn[name].cy;
             return {
-                nodes: cy.nodes().map((n) => ({id: n.id(), depth: n.data("depth"),
+                nodes: cy.nodes().map((n) => ({id: n.id(), layer: n.data("layer"),
+                                               depth: n.data("layer_depth"),
                                                x: n.position("x"), classes: n.classes()})),
                 edges: cy.edges().map((e) => e.id()),
             };
@@ -71,7 +72,7 @@ def click_a_neuron(page: Page) -> str:
     target = page.evaluate(
         """() => {
             const cy = window.relex.drawn.class.cy;
-            const node = cy.nodes().filter((n) => n.data("depth") > 0)
+            const node = cy.nodes().filter((n) => n.data("layer_depth") > 0)
                 .sort((a, b) => Math.abs(b.data("relevance")) - Math.abs(a.data("relevance")))[0];
             cy.center(node);
             const box = cy.container().getBoundingClientRect();
@@ -90,6 +91,9 @@ def test_class_graph_is_drawn_in_layer_columns(
         "/api/subgraph",
         params={"run": SMALL_RUN, "class_id": CLASS, "up": 0, "down": 20, "max_nodes": 500},
     ).json()["elements"]
+    paths = api.get(
+        "/api/critical-paths", params={"run": SMALL_RUN, "class_id": CLASS, "k": 5}
+    ).json()
     open_class(page, server, SMALL_RUN, CLASS)
     graph = drawn(page, "class")
     assert sorted(n["id"] for n in graph["nodes"]) == sorted(
@@ -104,9 +108,11 @@ def test_class_graph_is_drawn_in_layer_columns(
     columns = [by_depth[d] for d in sorted(by_depth)]
     assert all(len(xs) == 1 for xs in columns)
     assert [next(iter(xs)) for xs in columns] == sorted(next(iter(xs)) for xs in columns)
-    paths = api.get(
-        "/api/critical-paths", params={"run": SMALL_RUN, "class_id": CLASS, "k": 5}
-    ).json()
+    # The input is the leftmost column and the output layer the rightmost.
+    leftmost = min(graph["nodes"], key=lambda node: node["x"])
+    rightmost = max(graph["nodes"], key=lambda node: node["x"])
+    assert leftmost["layer"] == "input"
+    assert rightmost["layer"] == paths["source"].split("/")[-2]
     on_paths = {n for path in paths["paths"] for n in path["neurons"]}
     highlighted = {n["id"] for n in graph["nodes"] if "path" in n["classes"]}
     assert highlighted == on_paths & {n["id"] for n in graph["nodes"]}
@@ -119,12 +125,19 @@ def test_layer_filter_hides_a_layer(page: Page, server: str) -> None:
     first = page.locator("#layer-filter input").first
     layer = first.get_attribute("value")
     first.uncheck()
-    hidden = page.evaluate(
+    # Cytoscape applies the style on its next frame: wait for it (fails after the timeout).
+    page.wait_for_function(
         "(layer) => window.relex.drawn.class.cy.nodes().filter("
         "(n) => n.data('layer') === layer).every((n) => !n.visible())",
+        arg=layer,
+        timeout=10_000,
+    )
+    others_shown = page.evaluate(
+        "(layer) => window.relex.drawn.class.cy.nodes().filter("
+        "(n) => n.data('layer') !== layer).every((n) => n.visible())",
         layer,
     )
-    assert hidden
+    assert others_shown
 
 
 def test_clicking_a_neuron_shows_its_detail_and_heatmap(
