@@ -155,13 +155,18 @@ async function renderNeuron(neuron) {
   release();
   $("input-image").src = imageUrl(state.run, imageId);
   const body = { run: state.run, image_id: imageId, neurons: [neuron] };
-  const rendered = await busy("rendering", () => Promise.all([postPng("/api/renders/heatmap", body), postPng("/api/renders/deconvolution", body)]));
+  // An input neuron is a colour channel: it has a heatmap but nothing to project back.
+  const projectable = neuron.split("/").at(-2) !== "input";
+  const renders = [postPng("/api/renders/heatmap", body)];
+  if (projectable) renders.push(postPng("/api/renders/deconvolution", body));
+  const rendered = await busy("rendering", () => Promise.all(renders));
   if (!rendered) return;
   const [heatmap, deconvolution] = rendered;
-  state.objectUrls.push(heatmap.url, deconvolution.url);
+  state.objectUrls.push(...rendered.map((render) => render.url));
   $("neuron-heatmap").src = heatmap.url;
   $("neuron-heatmap").dataset.bytes = String(heatmap.bytes);
-  $("neuron-deconv").src = deconvolution.url;
+  $("neuron-deconv").closest("figure").hidden = !projectable;
+  if (projectable) $("neuron-deconv").src = deconvolution.url;
 }
 
 // Reference images: the neuron's top images by stored relevance and by activation, each the
