@@ -90,6 +90,23 @@ def test_the_store_holds_both_finished_runs(reference: Path) -> None:
             assert run.flows > 0
 
 
+def test_runs_record_the_checkpoint_by_absolute_path(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API loads a run's model again, from wherever it was started."""
+    model = train_demo_model(data_dir=data_dir, progress=False, **TRAINING)
+    monkeypatch.chdir(model.checkpoint.parent)
+    with store_at(tmp_path / "graph.kuzu") as store:
+        runs = ingest_demo(
+            store=store,
+            checkpoint=Path(model.checkpoint.name),
+            progress=False,
+            **{**TINY, "images_per_class": 1},
+        )
+    recorded = {json.loads(run.params)["weights"] for run in runs}
+    assert recorded == {str(model.checkpoint.resolve())}
+
+
 def test_critical_paths_exist_for_every_class(reference: Path) -> None:
     """From each class's own output logit (the demo model's outputs are the shape classes in
     order) down to the input."""
