@@ -132,7 +132,7 @@ def ingest_demo(
             run=f"demo-{variant}",
             dataset=spec,
             model=DEMO_MODEL,
-            weights=str(checkpoint.resolve()),
+            weights=str(checkpoint),
             method=METHOD,
             top_k=top_k,
             batch_size=batch_size,

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -23,7 +24,7 @@ import torch
 from tqdm import tqdm
 
 from ingest.aggregate import ClassSums, rank_descending, top_incoming
-from ingest.datasets import BaseDataset, label_mapping, open_dataset
+from ingest.datasets import BaseDataset, absolute_spec, label_mapping, open_dataset
 from ingest.errors import RelexError
 from ingest.explain import pick_device
 from ingest.lrp import LRP, composite_by_name
@@ -78,6 +79,18 @@ class IngestOptions:
         return chosen
 
 
+NAMED_WEIGHTS = ("imagenet", "none")
+
+
+def _absolute_paths(options: IngestOptions) -> IngestOptions:
+    """``options`` with the dataset folder and a weights file named by absolute paths: the Run
+    records them, and whoever renders the run later (the API) may work in another folder."""
+    weights = options.weights
+    if weights not in NAMED_WEIGHTS:
+        weights = str(Path(weights).expanduser().resolve())
+    return dataclasses.replace(options, dataset=absolute_spec(options.dataset), weights=weights)
+
+
 @dataclass(frozen=True)
 class _Setup:
     loaded: LoadedModel
@@ -92,6 +105,7 @@ class _Setup:
 def ingest(options: IngestOptions, store: GraphStore, *, progress: bool = True) -> RunRow:
     """Run (or resume) ``options.run`` into ``store`` and return the finished Run."""
     _validate(options)
+    options = _absolute_paths(options)
     setup = _prepare(options)
     run = _start_run(options, setup, store)
     if run.status == "done":

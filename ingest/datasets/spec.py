@@ -38,6 +38,8 @@ PARAMETERS: dict[str, frozenset[str]] = {
     "synthetic": frozenset({"n", "seed", "size", "grey"}),
     "digits": frozenset(),
 }
+FOLDER_KINDS = frozenset({"imagefolder", "mnist", "fashion-mnist"})
+"""Kinds whose location is a folder on disk."""
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -72,6 +74,24 @@ def parse_spec(text: str) -> DatasetSpec:
             raise RelexError(f"{kind} datasets take no parameter {key!r} (they take: {allowed})")
         params[key] = value
     return DatasetSpec(kind=kind, location=location, params=params)
+
+
+def absolute_spec(spec: str) -> str:
+    """``spec`` with its folder (and ``masks`` folder) absolute, so that it names the same data
+    from any working directory; specs without a folder come back unchanged."""
+    parsed = parse_spec(spec)
+    if parsed.kind not in FOLDER_KINDS or not parsed.location:
+        return spec
+    params = [
+        f"{key}={_absolute(value) if key == 'masks' else value}"
+        for key, value in parsed.params.items()
+    ]
+    query = f"?{'&'.join(params)}" if params else ""
+    return f"{parsed.kind}:{_absolute(parsed.location)}{query}"
+
+
+def _absolute(location: str) -> str:
+    return str(Path(location).expanduser().resolve())
 
 
 def open_dataset(spec: str, *, split: str | None = None) -> BaseDataset:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from ingest.datasets import (
     BaseDataset,
     Dataset,
+    absolute_spec,
     imagenet_class_names,
     imagenet_wnids,
     label_mapping,
@@ -20,6 +22,19 @@ from ingest.datasets import (
 )
 from ingest.errors import RelexError
 from ingest.models import architecture
+
+
+def test_absolute_spec_names_folders_from_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert absolute_spec("imagefolder:data/imagenette2?split=val&masks=m") == (
+        f"imagefolder:{tmp_path}/data/imagenette2?split=val&masks={tmp_path}/m"
+    )
+    assert absolute_spec("mnist:./idx") == f"mnist:{tmp_path}/idx"
+    assert absolute_spec("fashion-mnist:/data/f?split=test") == "fashion-mnist:/data/f?split=test"
+    for unchanged in ("synthetic:shapes-a?n=60&seed=3", "digits:"):
+        assert absolute_spec(unchanged) == unchanged
 
 
 def test_parse_spec() -> None:
