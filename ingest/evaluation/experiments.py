@@ -5,6 +5,7 @@ relative LRP's robustness where pre-activations are tiny)."""
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from ingest.lrp import LRP, composite_by_name
 from ingest.lrp.network import Network
 from ingest.models import LoadedModel
 from ingest.selection import selection_curve
+from queries.analysis.paths import LayerEdges, k_best_paths
 
 LOCALISATION = ("relevance_mass_accuracy", "relevance_rank_accuracy")
 METRICS = (
@@ -307,7 +309,8 @@ def critical_path(
     """The path from output neuron ``target`` down to an input channel through the selected
     ``neurons`` (a layer not listed keeps all its neurons) that maximises the product of the
     positive shares ``flow / relevance of the upper neuron``, i.e. the weighted shortest path for
-    the FLOW costs ``-ln share`` (DESIGN.md), by dynamic programming layer by layer.
+    the FLOW costs ``-ln share`` (DESIGN.md), found by the graph queries' exact path search
+    (``queries.analysis.paths``).
 
     ``flows`` are one image's (or group's) flows, ``(1, lower, upper)`` per layer pair, as
     ``LRP.attribute(..., flow_groups=...)`` returns them; an upper neuron's relevance is the sum of
@@ -315,29 +318,37 @@ def critical_path(
     empty tuple when no path of positive shares exists.
     """
     names = list(network.layer_names)
-    upper_ids = np.array([target])
-    upper_cost = np.zeros(1)
-    choices: list[tuple[np.ndarray, np.ndarray]] = []
-    for upper, lower in zip(reversed(names[1:]), reversed(names[:-1]), strict=True):
-        flow = flows[(lower, upper)][0].double().cpu().numpy()
-        lower_ids = np.asarray(neurons.get(lower, range(flow.shape[0])), dtype=np.int64)
-        totals = flow.sum(0)[upper_ids]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shares = flow[np.ix_(lower_ids, upper_ids)] / totals[None, :]
-            costs = np.where(shares > 0, upper_cost[None, :] - np.log(shares), np.inf)
-        best = costs.argmin(1)
-        lower_cost = costs[np.arange(len(lower_ids)), best]
-        reachable = np.isfinite(lower_cost)
-        if not reachable.any():
-            return ()
-        choices.append((lower_ids[reachable], upper_ids[best[reachable]]))
-        upper_ids, upper_cost = lower_ids[reachable], lower_cost[reachable]
-    node = int(upper_ids[upper_cost.argmin()])
-    path = [f"{names[0]}/{node}"]
-    for depth, (lower_ids, parents) in enumerate(reversed(choices), start=1):
-        node = int(parents[list(lower_ids).index(node)])
-        path.append(f"{names[depth]}/{node}")
-    return tuple(path)
+    kept = {**neurons, names[-1]: [target]}
+    edges = [
+        _selected_edges(lower, upper, flows[(lower, upper)][0], kept)
+        for lower, upper in itertools.pairwise(names)
+    ]
+    found = k_best_paths(
+        edges,
+        {name: depth for depth, name in enumerate(names)},
+        source=(names[-1], target),
+        target_layer=names[0],
+        k=1,
+    )
+    if not found:
+        return ()
+    return tuple(f"{layer}/{index}" for layer, index in reversed(found[0].hops))
+
+
+def _selected_edges(
+    lower: str, upper: str, flow: Tensor, kept: Mapping[str, Sequence[int]]
+) -> LayerEdges:
+    """Every edge between the kept neurons of two layers, costing ``-ln share`` (NaN where the
+    share is not positive); shares divide by the upper neuron's whole relevance."""
+    matrix = flow.double().cpu().numpy()
+    lower_ids = np.asarray(kept.get(lower, range(matrix.shape[0])), dtype=np.int64)
+    upper_ids = np.asarray(kept.get(upper, range(matrix.shape[1])), dtype=np.int64)
+    totals = matrix.sum(0)[upper_ids]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = matrix[np.ix_(lower_ids, upper_ids)] / totals[None, :]
+        costs = np.where(shares > 0, -np.log(shares), np.nan)
+    grid_lower, grid_upper = np.meshgrid(lower_ids, upper_ids, indexing="ij")
+    return LayerEdges(upper, lower, grid_upper.ravel(), grid_lower.ravel(), costs.ravel())
 
 
 @dataclass(frozen=True)
