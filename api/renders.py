@@ -30,7 +30,7 @@ from ingest.lrp import INPUT_LAYER, LRP, Attribution, DeconvNet, composite_by_na
 from ingest.lrp.engine import Trace
 from ingest.models import LoadedModel, load_model
 from ingest.render import heatmap_rgb, pixels_rgb, side_by_side
-from ingest.selection import SelectionResult, mse, selection_curve, smape
+from ingest.selection import SelectionResult, compare_with_full, selection_curve
 from queries import GraphStore, NotFoundError, RunRow
 from queries import ids as store_ids
 
@@ -285,17 +285,15 @@ class Renderer:
 
         def make() -> HeatmapRender:
             trace, full = self._full(context, image, target)
-            conditional = context.lrp.attribute(
-                image.tensor, full.target, neurons=dict(neurons), trace=trace
-            )
+            compared = compare_with_full(context.lrp, image.tensor, full, neurons, trace)
             return HeatmapRender(
-                heatmap=_plane(conditional.heatmap),
+                heatmap=_plane(compared.heatmap),
                 full=_plane(full.heatmap),
-                mse=mse(conditional.heatmap, full.heatmap),
-                smape=smape(conditional.heatmap, full.heatmap),
+                mse=compared.mse,
+                smape=compared.smape,
                 target=int(full.target[0]),
                 logit=float(full.logits[0, full.target[0]]),
-                neurons_kept=sum(len(indices) for indices in neurons.values()),
+                neurons_kept=compared.neurons_kept,
             )
 
         return self.renders.get_or_make(key, make)

@@ -86,16 +86,18 @@ def conditional_heatmap(
     """
     trace = trace or lrp.trace(inputs)
     full = lrp.attribute(inputs, target, trace=trace)
-    return _compare(lrp, inputs, full, neurons, trace)
+    return compare_with_full(lrp, inputs, full, neurons, trace)
 
 
-def _compare(
+def compare_with_full(
     lrp: LRP,
     inputs: Tensor,
     full: Attribution,
     neurons: Mapping[str, Sequence[int]],
     trace: Trace,
 ) -> SubgraphHeatmap:
+    """The subgraph heatmap of ``neurons`` beside ``full``, the full attribution already made
+    from ``trace`` (so a caller that keeps both pays one conditional backward pass)."""
     selection = {layer: tuple(int(i) for i in indices) for layer, indices in neurons.items()}
     conditional = lrp.attribute(inputs, full.target, neurons=selection, trace=trace)
     return SubgraphHeatmap(
@@ -194,7 +196,7 @@ def selection_curve(
     chosen_neurons: dict[str, list[int]] | None = None
     for k in steps:
         selected = top_neurons_per_layer(full, k, layers=restricted)
-        compared = _compare(lrp, inputs, full, selected, trace)
+        compared = compare_with_full(lrp, inputs, full, selected, trace)
         points.append(SelectionPoint(k, compared.neurons_kept, compared.mse, compared.smape))
         value = compared.mse if metric == "mse" else compared.smape
         if chosen_k is None and value <= threshold:
