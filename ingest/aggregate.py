@@ -1,13 +1,24 @@
 """Per-class relevance graphs: sums over a class's images, then the strongest edges only.
 
 For each class the worker sums, over the class's images, every neuron's relevance and every
-neuron-to-neuron flow (DESIGN.md). Sparsification keeps, for each upper neuron, the ``top_k``
-incoming edges by ``|flow|``; the neuron records the fraction of its flow magnitude those edges
-keep (``retained = sum_kept |M[i, j]| / sum_i |M[i, j]|``), so a sparsified graph is never
-mistaken for the whole. An edge's ``share`` is its flow over the upper neuron's relevance, and
-``cost = -ln(share)`` for positive shares, so the path with the largest product of shares is the
-shortest path by cost. Ties in ``|flow|`` are broken by the lower neuron's index (smaller first);
-edges whose flow is exactly zero are not kept.
+neuron-to-neuron flow ``M[i, j]`` (DESIGN.md). Sparsification keeps, for each upper neuron j, the
+``top_k`` incoming edges by ``|flow|`` and every edge of the class's stored critical paths
+(:mod:`ingest.evidence`), so sparsifying never removes the class's best paths; the neuron records
+the fraction of its flow magnitude the kept edges keep
+(``retained = sum_kept |M[i, j]| / sum_i |M[i, j]|``), so a sparsified graph is never mistaken
+for the whole. Ties in ``|flow|`` are broken by the lower neuron's index (smaller first); edges
+whose flow is exactly zero are not kept.
+
+An edge's ``share`` is the fraction of the upper neuron's relevance *of the flow's sign* that the
+edge carries, over the dense (not sparsified) flows:
+
+    share[i, j] = M[i, j] / sum_{i' : sign M[i', j] = sign M[i, j]} M[i', j]    in (0, 1],
+
+defined only where the lower neuron's class relevance has the flow's sign too (evidence for the
+class that stays evidence for it, or evidence against that stays against); elsewhere it is NaN
+(stored as null) and no critical path uses the edge. The sum runs over every lower layer the
+upper neuron passes relevance to. ``cost = -ln(share) >= 0``, so Dijkstra-based searches are
+exact on it.
 """
 
 from __future__ import annotations
@@ -51,8 +62,7 @@ class SparseEdges:
     upper: np.ndarray
     flow: np.ndarray
     share: np.ndarray
-    cost: np.ndarray
-    """``-ln(share)`` where the share is positive, NaN elsewhere."""
+    """The share of the upper neuron's relevance of the flow's sign (module doc), or NaN."""
     retained: np.ndarray
     """Per upper neuron: the fraction of its flow magnitude the kept edges carry."""
 
@@ -72,29 +82,60 @@ def accumulate(
         sums.setdefault(class_index, ClassSums()).add(per_layer, per_pair)
 
 
-def top_incoming(flow: np.ndarray, upper_relevance: np.ndarray, top_k: int) -> SparseEdges:
+def outflow_totals(flows: Mapping[LayerPair, np.ndarray]) -> dict[str, tuple[np.ndarray, ...]]:
+    """Per upper layer: each neuron's summed positive flows and summed negative flows, over
+    every lower layer it passes relevance to (``flows`` maps (lower, upper) to (lower, upper)
+    matrices)."""
+    totals: dict[str, tuple[np.ndarray, ...]] = {}
+    for (_, upper), flow in flows.items():
+        part = (np.clip(flow, 0, None).sum(0), np.clip(flow, None, 0).sum(0))
+        if upper in totals:
+            part = tuple(a + b for a, b in zip(totals[upper], part, strict=True))
+        totals[upper] = part
+    return totals
+
+
+def evidence_shares(
+    flow: np.ndarray, totals: tuple[np.ndarray, ...], lower_relevance: np.ndarray
+) -> np.ndarray:
+    """``share[i, j]`` of the module doc for one layer pair: ``flow`` (lower, upper), the upper
+    layer's ``outflow_totals`` and the lower neurons' class relevance; NaN where undefined."""
+    positive, negative = totals
+    denominator = np.where(flow > 0, positive[None, :], negative[None, :])
+    agrees = np.sign(flow) == np.sign(lower_relevance)[:, None]
+    usable = (flow != 0) & agrees & (denominator != 0)
+    share = np.full(flow.shape, np.nan)
+    np.divide(flow, denominator, out=share, where=usable)
+    return share
+
+
+def top_incoming(
+    flow: np.ndarray,
+    share: np.ndarray,
+    top_k: int,
+    *,
+    keep: tuple[np.ndarray, np.ndarray] | None = None,
+) -> SparseEdges:
     """Keep the ``top_k`` incoming edges by ``|flow|`` of each upper neuron (a column of ``flow``,
-    shape (lower, upper))."""
+    shape (lower, upper)) and the edges ``keep`` names ((lower, upper) index arrays)."""
     lower_size, upper_size = flow.shape
     k = min(top_k, lower_size)
     magnitude = np.abs(flow)
     order = np.argsort(-magnitude, axis=0, kind="stable")[:k]
-    uppers = np.broadcast_to(np.arange(upper_size), order.shape)
-    kept = flow[order, uppers]
+    chosen = np.zeros(flow.shape, dtype=bool)
+    chosen[order, np.arange(upper_size)[None, :]] = True
+    if keep is not None:
+        chosen[keep] = True
+    chosen &= flow != 0
     total = magnitude.sum(0)
-    retained = np.divide(np.abs(kept).sum(0), total, out=np.zeros(upper_size), where=total > 0)
-    relevance = np.broadcast_to(upper_relevance, order.shape)
-    share = np.divide(kept, relevance, out=np.full(kept.shape, np.nan), where=relevance != 0)
-    positive = share > 0
-    cost = np.full(kept.shape, np.nan)
-    cost[positive] = -np.log(share[positive])
-    nonzero = kept != 0
+    kept_magnitude = np.where(chosen, magnitude, 0.0).sum(0)
+    retained = np.divide(kept_magnitude, total, out=np.zeros(upper_size), where=total > 0)
+    lower, upper = np.nonzero(chosen.T)[::-1]
     return SparseEdges(
-        lower=order[nonzero],
-        upper=uppers[nonzero],
-        flow=kept[nonzero],
-        share=share[nonzero],
-        cost=cost[nonzero],
+        lower=lower,
+        upper=upper,
+        flow=flow[lower, upper],
+        share=share[lower, upper],
         retained=retained,
     )
 

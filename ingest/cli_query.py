@@ -18,6 +18,7 @@ import typer
 from queries import GraphStore, open_store
 from queries.analysis import (
     ClassComparison,
+    CriticalPaths,
     compare_classes,
     compare_datasets,
     critical_paths,
@@ -63,7 +64,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
         return str(value)
 
     text = [[cell(v) for v in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in text)) for i, h in enumerate(headers)]
+    widths = [max([len(h), *(len(r[i]) for r in text)]) for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in text]
@@ -156,30 +157,46 @@ def critical_paths_command(
         str | None, typer.Option("--from", help="Start neuron (default: the class's output).")
     ] = None,
     target_layer: Annotated[
-        str | None, typer.Option("--to", help="Target layer (default: the input).")
+        str | None,
+        typer.Option("--to", help="Target layer (default: the first layer above the input)."),
     ] = None,
+    sign: Annotated[
+        Literal["positive", "negative"],
+        typer.Option(help="positive: evidence for the class; negative: evidence against it."),
+    ] = "positive",
     store: StoreOption = None,
     output: FormatOption = "table",
 ) -> None:
-    """The k paths with the largest product of relevance shares."""
+    """The k paths that carry the most evidence for the class (or, --sign negative, against
+    it); a path's score is the relevance it carries."""
     with _store(store) as graph:
         found = critical_paths(
-            graph, run=run, class_id=class_id, k=k, source=source, target_layer=target_layer
+            graph,
+            run=run,
+            class_id=class_id,
+            k=k,
+            source=source,
+            target_layer=target_layer,
+            sign=sign,
         )
-    _emit(
-        found,
-        output,
-        lambda: (
-            f"from {found.source} to layer {found.target_layer}\n"
-            + table(
-                ["#", "product", "cost", "path (layer/index)"],
-                [
-                    (i, p.product, p.cost, " > ".join(n.split("/", 1)[1] for n in p.neurons))
-                    for i, p in enumerate(found.paths, 1)
-                ],
-            )
-        ),
+    _emit(found, output, lambda: _paths_table(found))
+
+
+def _paths_table(found: CriticalPaths) -> str:
+    """The paths as a table under a line that says what they are and in what units."""
+    kind = "evidence for" if found.sign == "positive" else "evidence against"
+    head = (
+        f"run {found.run}, class {found.class_id}: {kind} the class, from {found.source} to "
+        f"layer {found.target_layer}; score = relevance the path carries (summed over "
+        f"{found.images} images)"
     )
+    if not found.paths:
+        return f"{head}\nno path of this sign exists in the stored graph"
+    rows = [
+        (i, p.score, p.cost, " > ".join(n.split("/", 1)[1] for n in p.neurons))
+        for i, p in enumerate(found.paths, 1)
+    ]
+    return f"{head}\n" + table(["#", "score", "cost", "path (layer/index)"], rows)
 
 
 def _comparison_table(result: ClassComparison) -> str:

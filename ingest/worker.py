@@ -2,8 +2,10 @@
 
 Work goes one class at a time (the class an image is grouped under: its true label, or the
 model's prediction). For a class the worker sums neuron relevance and neuron-to-neuron flows over
-its images, keeps the top-k incoming edges of each neuron (:mod:`ingest.aggregate`), deletes
-whatever an interrupted attempt left of that class, and writes flows, image and class relevance.
+its images, finds its k best critical paths of each sign on the dense flows
+(:mod:`ingest.evidence`), keeps the top-k incoming edges of each neuron and the paths' edges
+(:mod:`ingest.aggregate`), deletes whatever an interrupted attempt left of that class, and
+writes flows, image and class relevance and the paths.
 Only then does it update the Run node, whose ``classes`` count is the commit marker: a run killed
 at any point and started again skips the classes the Run counts as done and redoes the rest from
 scratch, so it ends with exactly the graph of an uninterrupted run.
@@ -12,6 +14,7 @@ scratch, so it ends with exactly the graph of an uninterrupted run.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,9 +26,17 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ingest.aggregate import ClassSums, rank_descending, top_incoming
+from ingest.aggregate import (
+    ClassSums,
+    LayerPair,
+    evidence_shares,
+    outflow_totals,
+    rank_descending,
+    top_incoming,
+)
 from ingest.datasets import BaseDataset, absolute_spec, label_mapping, open_dataset
 from ingest.errors import RelexError
+from ingest.evidence import EvidencePath, evidence_paths
 from ingest.explain import pick_device
 from ingest.lrp import LRP, composite_by_name
 from ingest.lrp.composites import COMPOSITES
@@ -34,6 +45,7 @@ from ingest.models import LoadedModel, load_model
 from queries import (
     ClassRelevanceRow,
     ClassRow,
+    CriticalPathRow,
     DatasetRow,
     FlowBatch,
     GraphStore,
@@ -70,6 +82,8 @@ class IngestOptions:
     classes: tuple[int, ...] | None = None
     limit: int | None = None
     group_by: GroupBy = "label"
+    paths: int = 5
+    """Critical paths stored per class and sign."""
 
     def parameters(self) -> dict[str, object]:
         """What defines the run's result (the device and batch size do not)."""
@@ -163,6 +177,8 @@ def _validate(options: IngestOptions) -> None:
         )
     if options.top_k < 1:
         raise RelexError(f"--top-k must be at least 1, not {options.top_k}")
+    if options.paths < 1:
+        raise RelexError(f"--paths must be at least 1, not {options.paths}")
     if options.batch_size < 1:
         raise RelexError(f"--batch-size must be at least 1, not {options.batch_size}")
     if options.limit is not None and options.limit < 1:
@@ -377,10 +393,19 @@ def _write_class(
     model, run = setup.model_id, options.run
     class_id = store_ids.class_id(setup.dataset.name, class_index)
     store.delete_run_class(run, class_id)
+    outflows = outflow_totals(sums.flows)
+    shares = {
+        pair: evidence_shares(flow, outflows[pair[1]], sums.neurons[pair[0]])
+        for pair, flow in sums.flows.items()
+    }
+    paths = _critical_paths(network, options, sums, shares)
+    on_paths = _path_edges(paths)
     retained: dict[str, np.ndarray] = {}
     written = 0
     for (lower, upper), flow in sums.flows.items():
-        edges = top_incoming(flow, sums.neurons[upper], options.top_k)
+        edges = top_incoming(
+            flow, shares[(lower, upper)], options.top_k, keep=on_paths.get((lower, upper))
+        )
         retained[upper] = edges.retained
         if len(edges.flow):
             store.write_flows(
@@ -415,7 +440,65 @@ def _write_class(
                 )
             )
     store.write_relevance(class_rows)
+    store.write_nodes(
+        [
+            CriticalPathRow(
+                run,
+                class_id,
+                "positive" if path.sign > 0 else "negative",
+                path.rank,
+                path.score,
+                tuple(store_ids.neuron_id(model, layer, index) for layer, index in path.hops),
+            )
+            for path in paths
+        ]
+    )
     return written
+
+
+def _critical_paths(
+    network: Network,
+    options: IngestOptions,
+    sums: ClassSums,
+    shares: Mapping[LayerPair, np.ndarray],
+) -> list[EvidencePath]:
+    """The class's ``options.paths`` best paths of each sign on its dense flows, from its
+    output neuron (the largest |relevance|, the smaller index on a tie) to the first weight
+    layer: what ``queries.analysis.critical_paths`` answers with its defaults."""
+    layers = network.layers
+    if len(layers) < 3:
+        return []
+    output = layers[-1].name
+    source = (output, int(np.argmax(np.abs(sums.neurons[output]))))
+    depths = {layer.name: layer.depth for layer in layers}
+    return [
+        path
+        for sign in (1, -1)
+        for path in evidence_paths(
+            sums.flows,
+            shares,
+            depths,
+            source=source,
+            target_layer=layers[1].name,
+            k=options.paths,
+            sign=sign,
+        )
+    ]
+
+
+def _path_edges(paths: Sequence[EvidencePath]) -> dict[LayerPair, tuple[np.ndarray, np.ndarray]]:
+    """The (lower, upper) index arrays of the paths' edges, per (lower, upper) layer pair."""
+    edges: dict[LayerPair, set[tuple[int, int]]] = {}
+    for path in paths:
+        for (upper_layer, upper), (lower_layer, lower) in itertools.pairwise(path.hops):
+            edges.setdefault((lower_layer, upper_layer), set()).add((lower, upper))
+    return {
+        pair: (
+            np.array([lower for lower, _ in kept], dtype=np.int64),
+            np.array([upper for _, upper in kept], dtype=np.int64),
+        )
+        for pair, kept in edges.items()
+    }
 
 
 def _neuron_ids(model: str, layer: str, indices: np.ndarray) -> np.ndarray:

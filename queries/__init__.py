@@ -16,6 +16,7 @@ from queries.errors import (
 from queries.rows import (
     ClassRelevanceRow,
     ClassRow,
+    CriticalPathRow,
     DatasetRow,
     FlowBatch,
     FlowRow,
@@ -37,6 +38,7 @@ __all__ = [
     "ClassRelevanceRow",
     "ClassRow",
     "Counts",
+    "CriticalPathRow",
     "DatasetRow",
     "EngineConflictError",
     "FlowBatch",

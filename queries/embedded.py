@@ -40,7 +40,7 @@ from queries.errors import (
 )
 from queries.lock import StoreLock, in_use_error
 from queries.rows import ClassRelevanceRow, FlowBatch, FlowRow, NodeRow, RelevanceRow
-from queries.store import GraphStore
+from queries.store import GraphStore, outdated_error
 from queries.writes import NodeWrite, as_batches, split_relevance
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,19 @@ class EmbeddedStore(GraphStore):
             raise self._open_error(exc) from exc
         self._closed = False
         log.info("opened %s with %s%s", self.describe(), engine, " (read-only)" * read_only)
+        self._refuse_outdated()
+
+    def _refuse_outdated(self) -> None:
+        """Close and raise OutdatedGraphError if the store's Run table predates graph_version."""
+        tables = {row["name"] for row in self.query("CALL show_tables() RETURN name")}
+        if "Run" not in tables:
+            return
+        columns = {row["name"] for row in self.query("CALL table_info('Run') RETURN name")}
+        if "graph_version" in columns:
+            return
+        runs = [row["id"] for row in self.query("MATCH (r:Run) RETURN r.id AS id ORDER BY id")]
+        self.close()
+        raise outdated_error(self.describe(), runs)
 
     def describe(self) -> str:
         """The store's path, for messages."""
@@ -219,19 +232,26 @@ class EmbeddedStore(GraphStore):
             self._run(f"write_{kind}_relevance", {"rows": table})
 
     def delete_run_class(self, run: str, class_id: str) -> None:
-        """Delete one class's FLOW and per-class RELEVANT edges of one run."""
+        """Delete one class's FLOW and per-class RELEVANT edges and its critical paths of one
+        run."""
         self._check_writable("delete a class")
         params = {"run": run, "class_id": class_id}
         with self._transaction():
             self._run("delete_run_class_flows", params)
             self._run("delete_run_class_relevance", params)
+            self._run("delete_run_class_paths", params)
         log.info("deleted class %s of run %s from %s", class_id, run, self.describe())
 
     def delete_run(self, run: str) -> None:
         """Delete a run's FLOW and RELEVANT edges and its Run node."""
         self._check_writable("delete a run")
         with self._transaction():
-            for name in ("delete_run_flows", "delete_run_relevance", "delete_run_node"):
+            for name in (
+                "delete_run_flows",
+                "delete_run_relevance",
+                "delete_run_paths",
+                "delete_run_node",
+            ):
                 self._run(name, {"run": run})
         log.info("deleted run %s from %s", run, self.describe())
 

@@ -39,3 +39,8 @@ class CypherSyntaxError(QueryError):
 
 class QueryTimeoutError(QueryError):
     """A console query ran past its time limit and was stopped."""
+
+
+class OutdatedGraphError(StoreError):
+    """A run (or a whole embedded store) was written before the graph's current meaning
+    (``queries.schema.GRAPH_VERSION``); it has to be ingested again."""

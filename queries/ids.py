@@ -51,3 +51,10 @@ def image_id(dataset: str, path: str) -> str:
     if not path:
         raise InvalidRowError(f"image path in dataset {dataset} must not be empty")
     return f"{dataset_id(dataset)}{SEP}{path}"
+
+
+def critical_path_id(run: str, class_id: str, sign: str, rank: int) -> str:
+    """Id of a CriticalPath node: "<run>/<class id>/<sign>/<rank>"."""
+    if rank < 1:
+        raise InvalidRowError(f"critical path rank {rank} must be >= 1")
+    return SEP.join((run, class_id, sign, str(rank)))

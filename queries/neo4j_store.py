@@ -50,6 +50,11 @@ QUERY_NAMES = (
     "delete_run_flows",
     "delete_run_relevance",
     "delete_run_node",
+    "write_critical_paths",
+    "link_critical_paths",
+    "find_neurons",
+    "delete_run_class_paths",
+    "delete_run_paths",
     "get_run",
     "count_nodes",
     "count_relationships",
@@ -239,11 +244,13 @@ class Neo4jStore(GraphStore):
             self._write_rows("write_image_relevance", records, checked=True)
 
     def delete_run_class(self, run: str, class_id: str) -> None:
-        """Delete one class's FLOW and per-class RELEVANT edges of one run, in batches."""
+        """Delete one class's FLOW and per-class RELEVANT edges (in batches) and its critical
+        paths, of one run."""
         self._check_writable("delete a class")
         params = {"run": run, "class_id": class_id}
         flows = self._delete_all("delete_run_class_flows", params)
         relevant = self._delete_all("delete_run_class_relevance", params)
+        self._transact(catalogue.load("delete_run_class_paths", self.dialect), params, write=True)
         log.info("deleted %d flows, %d relevant edges of %s/%s", flows, relevant, run, class_id)
 
     def delete_run(self, run: str) -> None:
@@ -251,7 +258,8 @@ class Neo4jStore(GraphStore):
         self._check_writable("delete a run")
         self._delete_all("delete_run_flows", {"run": run})
         self._delete_all("delete_run_relevance", {"run": run})
-        self._transact(catalogue.load("delete_run_node", self.dialect), {"run": run}, write=True)
+        for name in ("delete_run_paths", "delete_run_node"):
+            self._transact(catalogue.load(name, self.dialect), {"run": run}, write=True)
         log.info("deleted run %s from %s", run, self.describe())
 
     def close(self) -> None:

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from queries import ids
 from queries.errors import InvalidRowError
-from queries.schema import LAYER_KINDS, RUN_STATUSES
+from queries.schema import GRAPH_VERSION, LAYER_KINDS, PATH_SIGNS, RUN_STATUSES
 
 
 def utc_now() -> str:
@@ -36,11 +36,12 @@ def params_json(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True)
 
 
-def share_of(flow: float, upper_relevance: float) -> float | None:
-    """The share of the upper neuron's relevance that one flow carries (None if undefined)."""
-    if upper_relevance == 0.0 or not math.isfinite(upper_relevance):
+def share_of(flow: float, upper_outflow: float) -> float | None:
+    """The share of the upper neuron's relevance of the flow's sign (``upper_outflow``, the sum of
+    its flows of that sign) that one flow carries; None if undefined."""
+    if upper_outflow == 0.0 or not math.isfinite(upper_outflow):
         return None
-    return flow / upper_relevance
+    return flow / upper_outflow
 
 
 def cost_of(share: float | None) -> float | None:
@@ -231,6 +232,8 @@ class RunRow:
     accuracy: float | None = None
     code_version: str = ""
     weights_hash: str = ""
+    graph_version: int | None = GRAPH_VERSION
+    """The meaning of the run's numbers (``queries.schema.GRAPH_VERSION``); None: older."""
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -263,10 +266,57 @@ class RunRow:
             "accuracy": self.accuracy,
             "code_version": self.code_version,
             "weights_hash": self.weights_hash,
+            "graph_version": self.graph_version,
         }
 
 
-NodeRow = ModelRow | LayerRow | NeuronRow | DatasetRow | ClassRow | ImageRow | RunRow
+@dataclass(frozen=True, slots=True)
+class CriticalPathRow:
+    """One of a class's stored critical paths: its neurons from the output down (written as
+    (CriticalPath)-[:STEP {position}]->(Neuron), position 0 first), its sign ("positive" or
+    "negative"), rank (1 = best) and score (the relevance it carries)."""
+
+    LABEL: ClassVar[str] = "CriticalPath"
+    run: str
+    class_id: str
+    sign: str
+    rank: int
+    score: float
+    neurons: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.sign not in PATH_SIGNS:
+            raise InvalidRowError(f"path sign {self.sign!r} is not one of {sorted(PATH_SIGNS)}")
+        if len(self.neurons) < 2:
+            raise InvalidRowError(f"a critical path has at least two neurons: {self.neurons}")
+
+    @property
+    def id(self) -> str:
+        """The CriticalPath id, "<run>/<class id>/<sign>/<rank>"."""
+        return ids.critical_path_id(self.run, self.class_id, self.sign, self.rank)
+
+    def record(self) -> dict[str, Any]:
+        """The columns the write query reads."""
+        return {
+            "id": self.id,
+            "run": self.run,
+            "cls": self.class_id,
+            "sign": self.sign,
+            "rank": self.rank,
+            "score": self.score,
+        }
+
+    def steps(self) -> list[dict[str, Any]]:
+        """The (CriticalPath)-[:STEP]->(Neuron) records: src, dst, position."""
+        return [
+            {"src": self.id, "dst": neuron, "position": position}
+            for position, neuron in enumerate(self.neurons)
+        ]
+
+
+NodeRow = (
+    ModelRow | LayerRow | NeuronRow | DatasetRow | ClassRow | ImageRow | RunRow | CriticalPathRow
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,7 +324,8 @@ class FlowRow:
     """One FLOW edge: relevance ``relevance`` passed from neuron ``upper`` to neuron ``lower``.
 
     ``upper`` and ``lower`` are Neuron ids, ``class_id`` a Class id. ``share`` is the flow over
-    the upper neuron's relevance (see ``FlowRow.of``); ``cost`` follows from it.
+    the upper neuron's relevance of the flow's sign (``queries.schema``; see ``FlowRow.of``);
+    ``cost`` follows from it.
     """
 
     run: str
@@ -293,10 +344,10 @@ class FlowRow:
         lower: str,
         *,
         flow: float,
-        upper_relevance: float,
+        upper_outflow: float,
     ) -> FlowRow:
-        """A FlowRow whose share is computed from the upper neuron's relevance."""
-        return cls(run, class_id, upper, lower, flow, share_of(flow, upper_relevance))
+        """A FlowRow whose share is computed from the upper neuron's outflow of its sign."""
+        return cls(run, class_id, upper, lower, flow, share_of(flow, upper_outflow))
 
     @property
     def cost(self) -> float | None:

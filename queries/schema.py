@@ -16,7 +16,12 @@ Nodes (every one has a deterministic string ``id``, see ``queries.ids``):
   composite or attribution method), params (JSON text), status ("pending" | "running" |
   "done" | "failed"), created_at / updated_at (ISO-8601 UTC text), images, classes, flows,
   skipped (counts; skipped = unreadable images left out), accuracy (optional), code_version,
-  weights_hash.
+  weights_hash, graph_version (the version of the graph's meaning it was written with,
+  ``GRAPH_VERSION``; runs without it were written before critical paths were signed).
+- ``CriticalPath``  id = "<run>/<class id>/<sign>/<rank>"; run, class (Class id), sign
+  ("positive": evidence for the class, "negative": evidence against), rank (1 = best), score
+  (the relevance the path carries, see ``queries.analysis.paths``). One of the run's k best
+  paths of that sign for the class, from its output neuron to the first weight layer.
 
 Relationships:
 
@@ -24,9 +29,10 @@ Relationships:
 - ``(Layer)-[:HAS]->(Neuron)``
 - ``(Neuron)-[:FLOW {run, class, relevance, share, cost}]->(Neuron)``  from the upper to the
   lower layer. Keyed by (run, class, upper, lower). ``relevance`` is the relevance the upper
-  neuron passes to the lower one (summed over the class's images); ``share`` = relevance / the
-  upper neuron's relevance; ``cost`` = -ln(share) for a positive share, else null, so a
-  maximum-product path is a weighted shortest path.
+  neuron passes to the lower one (summed over the class's images); ``share`` (in (0, 1]) = that
+  relevance over the upper neuron's total relevance of the same sign, null where the lower
+  neuron's class relevance has the other sign (``ingest.aggregate``); ``cost`` = -ln(share) >= 0,
+  so the path carrying the most relevance of one sign is a weighted shortest path.
 - ``(Class)-[:RELEVANT {run, relevance, rank, mean, retained, images}]->(Neuron)``  per-class
   neuron statistics of one run: relevance summed over the class's images, their mean, the rank
   of the neuron in its layer, ``retained`` (the fraction of the neuron's relevance that its
@@ -35,6 +41,8 @@ Relationships:
 - ``(Image)-[:RELEVANT {run, relevance, rank}]->(Neuron)``  keyed by (run, image, neuron);
   mean, retained and images are null there.
 - ``(Run)-[:OF]->(Model)``, ``(Run)-[:ON]->(Dataset)``
+- ``(CriticalPath)-[:STEP {position}]->(Neuron)``  the path's neurons, position 0 at the
+  output.
 
 Portability rules for every Cypher text in ``queries/cypher``: write ``n.`index``` and
 ``n.`size``` with backticks (``index`` is a reserved word in ladybug, ``size`` one in the GQL
@@ -44,7 +52,8 @@ e.g. ``[:`NEXT`]`` (they are keywords of Cypher / GQL).
 Weighted shortest paths on the Kuzu family (checked on kuzu 0.11.3 and ladybug 0.22.0):
 ``MATCH (a:Neuron {id: $a})-[f:FLOW* WSHORTEST(cost)]->(b:Neuron {id: $b}) RETURN cost(f),
 properties(nodes(f), 'id'), properties(rels(f), 'share')`` works, also with a bound and a
-filter: ``[f:FLOW* WSHORTEST(cost) 1..20 (r, n | WHERE r.run = $run AND r.class = $class)]``.
+filter: ``[f:FLOW* WSHORTEST(cost) 1..20 (r, n | WHERE r.run = $run AND r.class = $class AND
+r.relevance > 0 AND r.cost IS NOT NULL)]`` (evidence for; ``< 0`` for evidence against).
 ``nodes(f)`` lists the intermediate nodes only. A *named path* (``MATCH p = ...`` returning
 ``p``, ``nodes(p)`` or ``length(p)``) fails with "Cannot evaluate expression with type
 PROPERTY" (kuzu, ladybug) or "Cost function is not defined for p" (ladybug), and in one kuzu
@@ -99,6 +108,10 @@ NODE_PROPERTIES: Final[dict[str, tuple[Property, ...]]] = {
         ("accuracy", DBL),
         ("code_version", STR),
         ("weights_hash", STR),
+        ("graph_version", INT),
+    ),
+    "CriticalPath": _props(
+        ("id", STR), ("run", STR), ("class", STR), ("sign", STR), ("rank", INT), ("score", DBL)
     ),
 }
 
@@ -116,6 +129,7 @@ REL_PROPERTIES: Final[dict[str, tuple[Property, ...]]] = {
     ),
     "OF": (),
     "ON": (),
+    "STEP": _props(("position", INT)),
 }
 
 REL_ENDPOINTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
@@ -125,6 +139,7 @@ REL_ENDPOINTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "RELEVANT": (("Class", "Neuron"), ("Image", "Neuron")),
     "OF": (("Run", "Model"),),
     "ON": (("Run", "Dataset"),),
+    "STEP": (("CriticalPath", "Neuron"),),
 }
 
 NODE_LABELS: Final = tuple(NODE_PROPERTIES)
@@ -132,3 +147,7 @@ REL_TYPES: Final = tuple(REL_PROPERTIES)
 
 LAYER_KINDS: Final = frozenset({"input", "conv", "linear"})
 RUN_STATUSES: Final = frozenset({"pending", "running", "done", "failed"})
+PATH_SIGNS: Final = {"positive": 1, "negative": -1}
+"""The signs of critical paths: evidence for the class, evidence against it."""
+GRAPH_VERSION: Final = 2
+"""The meaning of the stored numbers: 2 since FLOW shares are signed and critical paths stored."""

@@ -10,9 +10,9 @@ from types import TracebackType
 from typing import Any, ClassVar, Self
 
 from queries import catalogue
-from queries.errors import NotFoundError, ReadOnlyStoreError
+from queries.errors import NotFoundError, OutdatedGraphError, ReadOnlyStoreError
 from queries.rows import FlowBatch, FlowRow, NodeRow, RelevanceRow, RunRow
-from queries.schema import NODE_LABELS, REL_TYPES
+from queries.schema import GRAPH_VERSION, NODE_LABELS, REL_TYPES
 from queries.writes import NODE_WRITES, NodeWrite, Requirement, group_nodes
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,18 @@ class Counts:
             {label: int(nodes.get(label, 0)) for label in NODE_LABELS},
             {kind: int(relationships.get(kind, 0)) for kind in REL_TYPES},
         )
+
+
+def outdated_error(store: str, runs: Sequence[str]) -> OutdatedGraphError:
+    """The error for runs written before critical paths were signed, with what to do."""
+    named = ", ".join(runs) if runs else "(no runs)"
+    return OutdatedGraphError(
+        f"{store} holds runs written by an older version of relevance-explorer: {named}. Their "
+        "FLOW shares and critical paths meant something else then (a share was the flow over "
+        "the upper neuron's whole relevance, mixing signs), so they are not read. Re-ingest "
+        "each run into a new store: run the same `relex ingest ... --run NAME` (or `relex "
+        "demo`) with another --store / RELEX_STORE_PATH, or after moving the old store away"
+    )
 
 
 class GraphStore(ABC):
@@ -76,7 +88,7 @@ class GraphStore(ABC):
         for kind, group in group_nodes(rows):
             spec = NODE_WRITES[kind]
             for requirement in spec.requires:
-                self._require(requirement, {requirement.ref(row) for row in group})
+                self._require(requirement, {ref for row in group for ref in requirement.refs(row)})
             self._write_node_group(spec, group)
             log.debug("wrote %d %s nodes to %s", len(group), kind.LABEL, self.describe())
 
@@ -138,11 +150,15 @@ class GraphStore(ABC):
         return self.query(catalogue.load(name, self.dialect), params)
 
     def get_run(self, run_id: str) -> RunRow:
-        """The stored Run ``run_id``; NotFoundError if there is none."""
+        """The stored Run ``run_id``; NotFoundError if there is none, OutdatedGraphError if it
+        was written before the graph's current meaning."""
         found = self.query_named("get_run", {"id": run_id})
         if not found:
             raise NotFoundError(f"run {run_id!r} is not in {self.describe()}")
-        return RunRow(**found[0])
+        run = RunRow(**found[0])
+        if run.graph_version != GRAPH_VERSION:
+            raise outdated_error(self.describe(), [run_id])
+        return run
 
     def __enter__(self) -> Self:
         return self

@@ -4,13 +4,14 @@ before them, and the grouping of edge rows into batches. Shared by every backend
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from queries.rows import (
     ClassRelevanceRow,
     ClassRow,
+    CriticalPathRow,
     DatasetRow,
     FlowBatch,
     FlowRow,
@@ -33,11 +34,11 @@ def records(rows: Sequence[Any]) -> list[dict[str, Any]]:
 @dataclass(frozen=True, slots=True)
 class Requirement:
     """Nodes a group of rows points at: their label, the catalogue query that finds them by
-    id, and how to get the id from a row."""
+    id, and how to get their ids from a row."""
 
     label: str
     finder: str
-    ref: Callable[[Any], str]
+    refs: Callable[[Any], Iterable[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,7 @@ NODE_WRITES: dict[type[NodeRow], NodeWrite] = {
     NeuronRow: NodeWrite(
         "write_neurons",
         "link_neurons",
-        requires=(Requirement("Layer", "find_layers", lambda row: row.layer_id),),
+        requires=(Requirement("Layer", "find_layers", lambda row: (row.layer_id,)),),
     ),
     ClassRow: NodeWrite("write_classes"),
     ImageRow: NodeWrite("write_images"),
@@ -106,8 +107,14 @@ NODE_WRITES: dict[type[NodeRow], NodeWrite] = {
         "write_runs",
         "link_runs",
         requires=(
-            Requirement("Model", "find_models", lambda row: row.model),
-            Requirement("Dataset", "find_datasets", lambda row: row.dataset),
+            Requirement("Model", "find_models", lambda row: (row.model,)),
+            Requirement("Dataset", "find_datasets", lambda row: (row.dataset,)),
         ),
+    ),
+    CriticalPathRow: NodeWrite(
+        "write_critical_paths",
+        "link_critical_paths",
+        lambda rows: [step for row in rows for step in row.steps()],
+        requires=(Requirement("Neuron", "find_neurons", lambda row: row.neurons),),
     ),
 }

@@ -3,7 +3,7 @@ the query function returns for the same arguments."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -66,10 +66,21 @@ def critical_paths(
     k: Annotated[int, Query(ge=1, le=100)] = 5,
     source: Annotated[str | None, Query(min_length=1)] = None,
     target_layer: Annotated[str | None, Query(min_length=1)] = None,
+    sign: Annotated[
+        Literal["positive", "negative"],
+        Query(description="positive: evidence for the class; negative: evidence against it"),
+    ] = "positive",
 ) -> CriticalPaths:
-    """The k paths with the largest product of relevance shares."""
+    """The k paths that carry the most evidence for the class (or against it, with
+    sign=negative); each path's score is the relevance it carries."""
     return analysis.critical_paths(
-        store, run=run, class_id=class_id, k=k, source=source, target_layer=target_layer
+        store,
+        run=run,
+        class_id=class_id,
+        k=k,
+        source=source,
+        target_layer=target_layer,
+        sign=sign,
     )
 
 

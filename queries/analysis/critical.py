@@ -1,9 +1,10 @@
-"""Critical paths: the k paths with the largest product of relevance shares.
+"""Critical paths: the k paths of one sign that carry the most of a class's relevance.
 
-The exact k best paths are found in numpy (``queries.analysis.paths``, which explains why a
-dynamic programme over the layers and not Kuzu's WSHORTEST or APOC's Dijkstra: costs can be
-negative). Its input is every FLOW edge of the class that a path from the source can use,
-fetched in two phases, the same text and code on the embedded store and on Neo4j:
+What a path and its score mean is in ``queries.analysis.paths``: evidence for the class
+(positive flows through positive neurons) or, on request, evidence against it; every cost is
+non-negative, and the search is exact. Its input is every FLOW edge of the class and sign that a
+path from the source can use, fetched in two phases, the same text and code on the embedded
+store and on Neo4j:
 
 1. while the reachable neurons of the next layer are few (at most ``FRONTIER_LIMIT``), the
    edges leaving exactly those neurons (``flows_from``: an indexed look-up per neuron);
@@ -38,6 +39,7 @@ from queries.analysis.neurons import edge_of
 from queries.analysis.paths import LayerEdges, k_best_paths
 from queries.analysis.results import CriticalPaths, Edge, LayerInfo, Path
 from queries.ids import SEP, neuron_id
+from queries.schema import PATH_SIGNS
 from queries.store import GraphStore
 
 FRONTIER_LIMIT = 64
@@ -52,20 +54,28 @@ def critical_paths(
     k: int = 5,
     source: str | None = None,
     target_layer: str | None = None,
+    sign: str = "positive",
 ) -> CriticalPaths:
-    """The ``k`` paths from ``source`` (default: the class's output neuron) down to any neuron
-    of ``target_layer`` (default: the input layer) with the largest product of shares, best
-    first; ties by the sequence of neuron indices (see ``queries.analysis.paths``). Fewer than
-    ``k`` when fewer exist."""
+    """The ``k`` paths of ``sign`` ("positive": evidence for the class, "negative": against)
+    from ``source`` (default: the class's output neuron) down to any neuron of
+    ``target_layer`` (default: the first weight layer, so that the k paths differ above the
+    input) with the largest |score|, best first; ties by the sequence of neuron indices (see
+    ``queries.analysis.paths``). Fewer than ``k`` when fewer exist.
+
+    With the defaults, the answer equals the run's stored ``CriticalPath`` nodes for its first
+    k paths: the worker searched the class's dense flows and kept their edges."""
     positive("k", k)
+    if sign not in PATH_SIGNS:
+        raise InvalidArgumentError(f"sign must be one of {', '.join(PATH_SIGNS)}, not {sign!r}")
     scope = class_scope(store, run=run, class_id=class_id)
     start = neuron_in(store, scope.run, scope.layers, source or scope.output_neuron)
-    target = layer_named(scope.layers, target_layer or scope.layers[0].name, run)
+    default_target = scope.layers[min(1, len(scope.layers) - 1)].name
+    target = layer_named(scope.layers, target_layer or default_target, run)
     if target.depth >= start.layer.depth:
         raise InvalidArgumentError(
             f"target layer {target.name} must lie below the source's layer {start.layer.name}"
         )
-    params: dict[str, Any] = {"run": run, "class_id": class_id}
+    params: dict[str, Any] = {"run": run, "class_id": class_id, "sign": PATH_SIGNS[sign]}
     pairs, depth = _walk_frontier(store, params, start.id, start.layer.depth, target.depth)
     if depth > target.depth:
         pairs += _pull_layers(store, params, scope.layers, target.depth, depth)
@@ -83,7 +93,7 @@ def critical_paths(
         Path.of(neurons, tuple(details[pair] for pair in itertools.pairwise(neurons)), path.cost)
         for path, neurons in zip(found, hops, strict=True)
     )
-    return CriticalPaths(run, class_id, start.id, target.name, paths)
+    return CriticalPaths(run, class_id, sign, start.id, target.name, scope.info.images, paths)
 
 
 def _walk_frontier(
@@ -94,9 +104,9 @@ def _walk_frontier(
     pairs: list[LayerEdges] = []
     frontier, depth = [source], top
     while depth > bottom and len(frontier) <= FRONTIER_LIMIT:
-        rows = store.query_named("flows_from", {**params, "ids": frontier})
+        rows = _usable(store.query_named("flows_from", {**params, "ids": frontier}), params)
         pairs += _group(rows)
-        frontier = sorted({row["dst"] for row in rows if row["cost"] is not None})
+        frontier = sorted({row["dst"] for row in rows})
         depth -= 1
         if not frontier:
             return pairs, bottom
@@ -118,6 +128,13 @@ def _pull_layers(
             np.asarray(row["cost"], dtype=np.float64),
         )
         for row in rows
+    ]
+
+
+def _usable(rows: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of edges a path of the asked sign may use."""
+    return [
+        row for row in rows if row["cost"] is not None and row["relevance"] * params["sign"] > 0
     ]
 
 

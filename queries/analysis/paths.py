@@ -1,11 +1,22 @@
-"""Exact k best paths in a layered relevance graph (numpy, no database).
+"""Exact k best paths in a layered relevance graph (numpy, no database), and their score.
 
-A FLOW edge's ``cost`` is -ln(share), so the paths with the largest product of shares are the
-paths with the smallest summed cost. Costs can be negative (a share above 1 happens where some
-of a neuron's flows are negative), which rules out Dijkstra-based methods (Kuzu's WSHORTEST,
-APOC's ``apoc.algo.dijkstra``, Yen's algorithm over either): they are exact only for
-non-negative weights. The graph is a DAG whose edges go from a layer to a lower one, so a
-dynamic programme over the layers is exact for any weights:
+What a critical path means (DESIGN.md): a path n_0 -> n_1 -> ... -> n_L from a source neuron
+down the FLOW edges carries evidence of one sign. Evidence for the class (sign +1) uses edges
+whose flow is positive into neurons whose class relevance is positive; evidence against (sign -1)
+negative flows into negative neurons. Each edge's ``share`` is the fraction of its upper neuron's
+relevance of that sign which the edge carries (``ingest.aggregate``), a number in (0, 1], and its
+``cost = -ln(share) >= 0``. The path's score is the relevance it carries, in logit units:
+
+    score = M[n_1, n_0] * share(n_1 -> n_2) * ... * share(n_{L-1} -> n_L)
+
+the flow its first edge takes out of the source, passed down in the proportion each neuron
+splits its relevance of that sign. For one source and sign the first factor is a fixed fraction
+of the source's total relevance of that sign, so the path with the largest |score| is the path
+with the smallest summed cost: a weighted shortest path with non-negative weights, for which
+Kuzu's WSHORTEST, APOC's Dijkstra and Yen's method over either are exact.
+
+The search here is exact for any weights, negative ones included (the graph is a DAG whose
+edges go from a layer to a lower one), by a dynamic programme over the layers:
 
   walking down from the source's layer, every neuron keeps its k best paths from the source
   (a path that is among the k best overall reaches each of its neurons by one of that neuron's
@@ -14,16 +25,16 @@ dynamic programme over the layers is exact for any weights:
 
 Each layer is one vectorised join of the upper layer's kept prefixes with the layer pair's
 edges, then a sort: O(E k log(E k)) for E edges. Paths in a DAG are simple, so the result
-equals Yen's k shortest simple paths (networkx ``shortest_simple_paths``) for non-negative
-costs.
+equals Yen's k shortest simple paths (networkx ``shortest_simple_paths``).
 
 Ties are broken deterministically: by cost (costs that agree to 1e-9 are equal), then by the
 sequence of neuron indices from the source down (lexicographically, the smaller first). Edges
-without a cost (a share that is zero, negative or undefined) are never on a path.
+without a cost are never on a path.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +82,12 @@ class _Prefixes:
     parent: IntArray
     """Row of the path's previous hop in the prefixes of layer ``parent_depth`` (-1: source)."""
     parent_depth: IntArray
+
+
+def path_score(first_flow: float, first_cost: float, cost: float) -> float:
+    """The relevance a path carries (module doc): its first edge's flow times the shares of the
+    later edges, from the first edge's cost and the path's summed cost."""
+    return first_flow * math.exp(first_cost - cost)
 
 
 def k_best_paths(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
+
+from queries.analysis.paths import path_score
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,35 +67,42 @@ class Edge:
     lower: str
     relevance: float
     share: float | None
-    """The relevance over the upper neuron's relevance (None where that is zero)."""
+    """The relevance over the upper neuron's relevance of the same sign, in (0, 1]; None where
+    the lower neuron's relevance has the other sign (no path uses such an edge)."""
     cost: float | None
-    """-ln(share) for a positive share, else None (no path uses such an edge)."""
+    """-ln(share) >= 0, None with the share."""
 
 
 @dataclass(frozen=True, slots=True)
 class Path:
     """A path from the source neuron down to the target layer: its neurons (source first),
-    its edges, their summed ``cost`` and ``product`` = exp(-cost), the product of shares."""
+    its edges, their summed ``cost`` and its ``score``, the relevance it carries in the units of
+    the class's summed relevance (``queries.analysis.paths``): positive for evidence for the
+    class, negative for evidence against."""
 
     neurons: tuple[str, ...]
     edges: tuple[Edge, ...]
     cost: float
-    product: float
+    score: float
 
     @classmethod
     def of(cls, neurons: tuple[str, ...], edges: tuple[Edge, ...], cost: float) -> Path:
-        """A path whose product is computed from its cost."""
-        return cls(neurons, edges, cost, math.exp(-cost))
+        """A path whose score is computed from its first edge and its cost."""
+        first = edges[0]
+        return cls(neurons, edges, cost, path_score(first.relevance, first.cost or 0.0, cost))
 
 
 @dataclass(frozen=True, slots=True)
 class CriticalPaths:
-    """The k paths with the largest product of shares, best first."""
+    """The k paths of one sign that carry the most relevance, best first; ``images`` is how
+    many images the class's relevance is summed over."""
 
     run: str
     class_id: str
+    sign: str
     source: str
     target_layer: str
+    images: int
     paths: tuple[Path, ...]
 
 

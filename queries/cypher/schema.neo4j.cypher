@@ -6,5 +6,7 @@ CREATE CONSTRAINT dataset_id IF NOT EXISTS FOR (n:Dataset) REQUIRE n.id IS UNIQU
 CREATE CONSTRAINT class_id IF NOT EXISTS FOR (n:Class) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT image_id IF NOT EXISTS FOR (n:Image) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT run_id IF NOT EXISTS FOR (n:Run) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT critical_path_id IF NOT EXISTS FOR (n:CriticalPath) REQUIRE n.id IS UNIQUE;
+CREATE INDEX critical_path_run_class IF NOT EXISTS FOR (n:CriticalPath) ON (n.run, n.class);
 CREATE INDEX flow_run_class IF NOT EXISTS FOR ()-[f:FLOW]-() ON (f.run, f.class);
 CREATE INDEX relevant_run IF NOT EXISTS FOR ()-[r:RELEVANT]-() ON (r.run);

@@ -9,24 +9,48 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.aggregate import ClassSums, accumulate, group_by_class, rank_descending, top_incoming
+from ingest.aggregate import (
+    ClassSums,
+    accumulate,
+    evidence_shares,
+    group_by_class,
+    outflow_totals,
+    rank_descending,
+    top_incoming,
+)
 from ingest.lrp import LRP
 from ingest.lrp.composites import epsilon_gamma_box
 from tests.helpers import random_inputs, randomised
 
 
-def reference_top_incoming(flow: np.ndarray, relevance: np.ndarray, k: int) -> dict:
+def reference_shares(flow: np.ndarray, lower_relevance: np.ndarray) -> np.ndarray:
+    """share[i, j] by plain loops: the flow over the upper neuron's flows of its sign, where
+    the lower neuron's relevance has that sign too; NaN elsewhere."""
+    share = np.full(flow.shape, math.nan)
+    for j in range(flow.shape[1]):
+        column = [flow[i, j] for i in range(flow.shape[0])]
+        positive = sum(value for value in column if value > 0)
+        negative = sum(value for value in column if value < 0)
+        for i, value in enumerate(column):
+            if value > 0 and lower_relevance[i] > 0:
+                share[i, j] = value / positive
+            elif value < 0 and lower_relevance[i] < 0:
+                share[i, j] = value / negative
+    return share
+
+
+def reference_top_incoming(flow: np.ndarray, share: np.ndarray, k: int, keep: set) -> dict:
     edges = {}
     retained = []
     for j in range(flow.shape[1]):
         column = [(abs(flow[i, j]), -i, i) for i in range(flow.shape[0])]
-        kept = [i for _, _, i in sorted(column, reverse=True)[:k]]
+        kept = {i for _, _, i in sorted(column, reverse=True)[:k]}
+        kept |= {i for i, jj in keep if jj == j}
         total = sum(abs(flow[i, j]) for i in range(flow.shape[0]))
         retained.append(sum(abs(flow[i, j]) for i in kept) / total if total else 0.0)
         for i in kept:
             if flow[i, j] != 0:
-                share = flow[i, j] / relevance[j] if relevance[j] != 0 else math.nan
-                edges[(i, j)] = (flow[i, j], share)
+                edges[(i, j)] = (flow[i, j], share[i, j])
     return {"edges": edges, "retained": retained}
 
 
@@ -37,29 +61,47 @@ def reference_top_incoming(flow: np.ndarray, relevance: np.ndarray, k: int) -> d
     k=st.integers(1, 14),
     seed=st.integers(0, 10_000),
     ties=st.booleans(),
+    extra=st.integers(0, 4),
 )
 def test_top_incoming_matches_reference(
-    lower: int, upper: int, k: int, seed: int, ties: bool
+    lower: int, upper: int, k: int, seed: int, ties: bool, extra: int
 ) -> None:
     rng = np.random.default_rng(seed)
     flow = rng.normal(size=(lower, upper))
     if ties:
         flow = np.round(flow * 2) / 2
-    relevance = flow.sum(0) + rng.normal(scale=0.1, size=upper)
-    ours = top_incoming(flow, relevance, k)
-    expected = reference_top_incoming(flow, relevance, k)
+    lower_relevance = np.round(flow.sum(1) + rng.normal(scale=0.5, size=lower), 1)
+    share = evidence_shares(flow, outflow_totals({("a", "b"): flow})["b"], lower_relevance)
+    np.testing.assert_allclose(share, reference_shares(flow, lower_relevance))
+    usable = np.isfinite(share)
+    assert ((share[usable] > 0) & (share[usable] <= 1 + 1e-12)).all()
+    keep = {(int(rng.integers(lower)), int(rng.integers(upper))) for _ in range(extra)}
+    keep_arrays = (
+        np.array([i for i, _ in keep], dtype=np.int64),
+        np.array([j for _, j in keep], dtype=np.int64),
+    )
+    ours = top_incoming(flow, share, k, keep=keep_arrays)
+    expected = reference_top_incoming(flow, share, k, keep)
     got = {
         (int(i), int(j)): (f, s)
         for i, j, f, s in zip(ours.lower, ours.upper, ours.flow, ours.share, strict=True)
     }
     assert got.keys() == expected["edges"].keys()
-    for key, (value, share) in expected["edges"].items():
+    for key, (value, edge_share) in expected["edges"].items():
         assert got[key][0] == value
-        assert np.isclose(got[key][1], share, equal_nan=True)
+        assert np.isclose(got[key][1], edge_share, equal_nan=True)
     np.testing.assert_allclose(ours.retained, expected["retained"])
-    positive = ours.share > 0
-    np.testing.assert_allclose(ours.cost[positive], -np.log(ours.share[positive]))
-    assert np.isnan(ours.cost[~positive]).all()
+
+
+def test_shares_sum_over_every_lower_layer_of_the_upper_neuron() -> None:
+    """An upper neuron that passes relevance to two lower layers (a residual DAG) splits its
+    relevance of each sign over both."""
+    one = np.array([[2.0], [-1.0]])
+    two = np.array([[2.0], [-3.0]])
+    totals = outflow_totals({("a", "u"): one, ("b", "u"): two})["u"]
+    np.testing.assert_allclose(totals[0], [4.0])
+    np.testing.assert_allclose(totals[1], [-4.0])
+    np.testing.assert_allclose(evidence_shares(two, totals, np.array([1.0, -1.0])), [[0.5], [0.75]])
 
 
 def test_rank_breaks_ties_by_index() -> None:

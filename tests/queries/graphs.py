@@ -101,15 +101,18 @@ class LayeredGraph:
         """A neuron id of this model."""
         return f"{self.model}/{layer}/{index}"
 
-    def digraph(self, class_id: str) -> nx.DiGraph:
-        """The class's FLOW edges with a positive share, as a networkx graph weighted by cost."""
+    def digraph(self, class_id: str, sign: int = 1) -> nx.DiGraph:
+        """The class's FLOW edges a path of ``sign`` may use (a positive share, a flow of that
+        sign), as a networkx graph weighted by cost."""
         edges = self.edges[class_id]
         graph = nx.DiGraph()
         for upper, lower, flow, share, cost in zip(
             edges.upper, edges.lower, edges.flow, edges.share, edges.cost(), strict=True
         ):
-            if share > 0:
-                graph.add_edge(str(upper), str(lower), cost=float(cost), relevance=float(flow))
+            if share > 0 and flow * sign > 0:
+                graph.add_edge(
+                    str(upper), str(lower), cost=float(cost), relevance=float(flow), share=share
+                )
         return graph
 
     def nodes(self) -> list[NodeRow]:
@@ -182,12 +185,14 @@ def layered_graph(
     class_names: Sequence[str] | None = None,
     class_indices: Sequence[int] | None = None,
     wnids: Sequence[str | None] | None = None,
+    relevance_values: Sequence[float] = tuple(np.linspace(-1.0, 3.0, 9)),
 ) -> LayeredGraph:
     """A random graph: per class, each upper neuron keeps ``top_k`` distinct lower neurons.
 
     Shares are drawn from ``shares`` when given (a few values make ties and, above 1, negative
     costs; zero or negative ones make edges no path may use), else uniformly in (0.01, 0.5).
-    Relevance values come from a small set too, so rankings have ties.
+    Relevance values come from a small set too (``relevance_values``), so rankings have ties
+    and signs are mixed.
     """
     rng = np.random.default_rng(seed)
     names = tuple(class_names or (f"class {c}" for c in range(classes)))
@@ -197,7 +202,7 @@ def layered_graph(
     for index in indices:
         class_id = f"{dataset}/{index}"
         relevance[class_id] = {
-            name: rng.choice(np.linspace(-1.0, 3.0, 9), size) for name, _, size in layers
+            name: rng.choice(np.asarray(relevance_values), size) for name, _, size in layers
         }
         uppers, lowers, flows, drawn = [], [], [], []
         for (lower_name, _, lower_size), (upper_name, _, upper_size) in itertools.pairwise(layers):

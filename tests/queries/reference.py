@@ -27,8 +27,8 @@ def source_of(graph: LayeredGraph, class_id: str) -> str:
     return graph.neuron(name, top_indices(np.abs(graph.relevance[class_id][name]), 1)[0])
 
 
-def _with_sink(graph: LayeredGraph, class_id: str, target_layer: str) -> nx.DiGraph:
-    digraph = graph.digraph(class_id)
+def _with_sink(graph: LayeredGraph, class_id: str, target_layer: str, sign: int) -> nx.DiGraph:
+    digraph = graph.digraph(class_id, sign)
     size = dict((name, size) for name, _, size in graph.layers)[target_layer]
     for index in range(size):
         digraph.add_edge(graph.neuron(target_layer, index), SINK, cost=0.0)
@@ -36,10 +36,10 @@ def _with_sink(graph: LayeredGraph, class_id: str, target_layer: str) -> nx.DiGr
 
 
 def yen_costs(
-    graph: LayeredGraph, class_id: str, source: str, target_layer: str, k: int
+    graph: LayeredGraph, class_id: str, source: str, target_layer: str, k: int, sign: int = 1
 ) -> list[float]:
     """Costs of the k shortest simple paths (networkx's Yen) to any target-layer neuron."""
-    digraph = _with_sink(graph, class_id, target_layer)
+    digraph = _with_sink(graph, class_id, target_layer, sign)
     if source not in digraph:
         return []
     try:
@@ -51,21 +51,27 @@ def yen_costs(
 
 
 def ordered_paths(
-    graph: LayeredGraph, class_id: str, source: str, target_layer: str, k: int
-) -> list[tuple[float, tuple[str, ...]]]:
-    """Every simple path (networkx enumeration), sorted by cost rounded to 1e-9 and then by the
-    sequence of neuron indices: the documented order, ties included, any sign of costs."""
-    digraph = _with_sink(graph, class_id, target_layer)
+    graph: LayeredGraph, class_id: str, source: str, target_layer: str, k: int, sign: int = 1
+) -> list[tuple[float, tuple[str, ...], float]]:
+    """Every simple path of ``sign`` (networkx enumeration), sorted by cost rounded to 1e-9 and
+    then by the sequence of neuron indices: the documented order, ties included, any sign of
+    costs; (cost, neurons, score) with score = the first edge's flow times the shares of the
+    later edges (the relevance the path carries)."""
+    digraph = _with_sink(graph, class_id, target_layer, sign)
     if source not in digraph:
         return []
     found = []
     for path in nx.all_simple_paths(digraph, source, SINK):
         neurons = tuple(path[:-1])
         cost = nx.path_weight(digraph, path, "cost")
+        hops = list(itertools.pairwise(neurons))
+        score = digraph.edges[hops[0]]["relevance"] * math.prod(
+            digraph.edges[hop]["share"] for hop in hops[1:]
+        )
         indices = tuple(int(n.rsplit("/", 1)[1]) for n in neurons)
-        found.append((round(cost, 9), indices, cost, neurons))
+        found.append((round(cost, 9), indices, cost, neurons, score))
     found.sort(key=lambda item: (item[0], item[1]))
-    return [(cost, neurons) for _, _, cost, neurons in found[:k]]
+    return [(cost, neurons, score) for _, _, cost, neurons, score in found[:k]]
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float | None:

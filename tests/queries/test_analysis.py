@@ -54,17 +54,27 @@ def graphs(draw: st.DrawFn, shares: tuple[float, ...] = POSITIVE_SHARES) -> Laye
     )
 
 
+SIGNS = {"positive": 1, "negative": -1}
+
+
 def assert_paths_match(graph: LayeredGraph, found: object, k: int, source: str) -> None:
+    """The paths equal a brute-force enumeration (order, ties, costs and scores), and every
+    edge carries relevance of the asked sign."""
     from queries.analysis import CriticalPaths
 
     assert isinstance(found, CriticalPaths)
-    expected = reference.ordered_paths(graph, found.class_id, source, found.target_layer, k)
-    assert [path.neurons for path in found.paths] == [neurons for _, neurons in expected]
-    assert [path.cost for path in found.paths] == pytest.approx([c for c, _ in expected])
-    digraph = graph.digraph(found.class_id)
+    sign = SIGNS[found.sign]
+    expected = reference.ordered_paths(
+        graph, found.class_id, source, found.target_layer, k, sign
+    )
+    assert [path.neurons for path in found.paths] == [neurons for _, neurons, _ in expected]
+    assert [path.cost for path in found.paths] == pytest.approx([c for c, _, _ in expected])
+    assert [path.score for path in found.paths] == pytest.approx([s for _, _, s in expected])
+    digraph = graph.digraph(found.class_id, sign)
     for path in found.paths:
-        assert path.product == pytest.approx(np.prod([e.share for e in path.edges]))
+        assert path.score * sign > 0
         for edge in path.edges:
+            assert edge.relevance * sign > 0
             assert digraph.edges[edge.upper, edge.lower]["cost"] == pytest.approx(edge.cost)
 
 
@@ -92,12 +102,13 @@ def test_queries_equal_the_references(
         ]
 
         source = reference.source_of(graph, first)
-        found = critical_paths(store, run=graph.run, class_id=first, k=k)
-        assert found.source == source
-        assert [p.cost for p in found.paths] == pytest.approx(
-            reference.yen_costs(graph, first, source, "l0", k)
-        )
-        assert_paths_match(graph, found, k, source)
+        for sign in SIGNS:
+            found = critical_paths(store, run=graph.run, class_id=first, k=k, sign=sign)
+            assert found.source == source and found.target_layer == "l1"
+            assert [p.cost for p in found.paths] == pytest.approx(
+                reference.yen_costs(graph, first, source, "l1", k, SIGNS[sign])
+            )
+            assert_paths_match(graph, found, k, source)
 
         compared = compare_classes(
             store, run_a=graph.run, class_a=first, run_b=graph.run, class_b=second, k=k
@@ -123,15 +134,17 @@ def test_queries_equal_the_references(
     graph=graphs(ANY_SHARES),
     k=st.integers(1, 8),
     frontier=st.sampled_from([0, 1, 3, 64]),
+    sign=st.sampled_from(sorted(SIGNS)),
     data=st.data(),
 )
 @EXAMPLES
 def test_paths_with_negative_costs_ties_and_unusable_edges(
-    backend: str, graph: LayeredGraph, k: int, frontier: int, data: st.DataObject
+    backend: str, graph: LayeredGraph, k: int, frontier: int, sign: str, data: st.DataObject
 ) -> None:
-    """Shares above 1 give negative costs (Dijkstra would be wrong), zero or negative shares
-    give edges no path may use; any source neuron and any lower target layer; edges fetched
-    neuron by neuron, layer by layer, or both (``frontier``)."""
+    """Mixed signs; shares above 1 give negative costs (the search stays exact for them, though
+    ingest never stores such shares), zero or negative shares give edges no path may use; any
+    source neuron and any lower target layer, either sign; edges fetched neuron by neuron,
+    layer by layer, or both (``frontier``)."""
     class_id = graph.class_id(1)
     depth = data.draw(st.integers(1, len(graph.layers) - 1))
     name, _, size = graph.layers[depth]
@@ -143,7 +156,13 @@ def test_paths_with_negative_costs_ties_and_unusable_edges(
     ):
         graph.write(store)
         found = critical_paths(
-            store, run=graph.run, class_id=class_id, k=k, source=source, target_layer=target
+            store,
+            run=graph.run,
+            class_id=class_id,
+            k=k,
+            source=source,
+            target_layer=target,
+            sign=sign,
         )
     assert found.source == source and found.target_layer == target
     assert_paths_match(graph, found, k, source)
@@ -210,10 +229,14 @@ def test_subgraph_stops_at_max_nodes_and_says_so() -> None:
 def test_ties_go_to_the_smaller_index_sequence() -> None:
     """All shares equal: every path costs the same, so the order is the index sequence."""
     layers = [("input", "input", 3), ("c1", "conv", 3), ("out", "linear", 1)]
-    graph = layered_graph(layers, classes=1, top_k=3, seed=0, shares=(0.5,))
+    graph = layered_graph(
+        layers, classes=1, top_k=3, seed=0, shares=(0.5,), relevance_values=(1.0, 2.0)
+    )
     with fresh_store("embedded") as store:
         graph.write(store)
-        found = critical_paths(store, run=graph.run, class_id=graph.class_id(0), k=9)
+        found = critical_paths(
+            store, run=graph.run, class_id=graph.class_id(0), k=9, target_layer="input"
+        )
     out = found.source
     assert [p.neurons for p in found.paths] == [
         (out, f"m/c1/{j}", f"m/input/{i}") for j in range(3) for i in range(3)

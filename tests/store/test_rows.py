@@ -55,10 +55,10 @@ def test_bad_rows_say_what_is_wrong(make: object, message: str) -> None:
 
 
 def test_flow_share_and_cost() -> None:
-    row = FlowRow.of("r", "d/0", "m/b/0", "m/a/1", flow=0.25, upper_relevance=0.5)
+    row = FlowRow.of("r", "d/0", "m/b/0", "m/a/1", flow=0.25, upper_outflow=0.5)
     assert row.share == 0.5
     assert row.cost == pytest.approx(math.log(2))
-    assert FlowRow.of("r", "d/0", "u", "l", flow=0.1, upper_relevance=0.0).share is None
+    assert FlowRow.of("r", "d/0", "u", "l", flow=0.1, upper_outflow=0.0).share is None
     assert FlowRow("r", "d/0", "u", "l", -0.1, -0.2).cost is None
 
 

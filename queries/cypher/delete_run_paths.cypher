@@ -1,0 +1,4 @@
+// Delete every stored critical path (and its STEP edges) of one run.
+MATCH (p:CriticalPath)
+WHERE p.run = $run
+DETACH DELETE p;
