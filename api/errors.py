@@ -9,6 +9,7 @@ from api.jobs import JobConflictError
 from ingest.errors import RelexError
 from queries.errors import (
     NotFoundError,
+    OutdatedGraphError,
     QueryTimeoutError,
     StoreError,
     StoreInUseError,
@@ -29,6 +30,7 @@ STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
     (WriteRefusedError, status.HTTP_403_FORBIDDEN),
     (QueryTimeoutError, status.HTTP_408_REQUEST_TIMEOUT),
     (StoreInUseError, status.HTTP_409_CONFLICT),
+    (OutdatedGraphError, status.HTTP_409_CONFLICT),
     (JobConflictError, status.HTTP_409_CONFLICT),
     (StoreError, status.HTTP_400_BAD_REQUEST),
     (RelexError, status.HTTP_422_UNPROCESSABLE_CONTENT),

@@ -130,6 +130,7 @@ def test_the_old_score_picks_counter_evidence_and_the_new_one_does_not() -> None
     assert best.hops == (("out", 0), ("c3", 0), ("c2", 0), ("c1", 0), ("input", 0))
     assert best.score == 0.9  # 0.9 leaves the output, and every later share is 1
     # The output passes no negative flow down, so no path carries evidence against the class.
-    assert evidence_paths(
-        flows, shares, depths, source=("out", 0), target_layer="input", k=1, sign=-1
-    ) == []
+    assert (
+        evidence_paths(flows, shares, depths, source=("out", 0), target_layer="input", k=1, sign=-1)
+        == []
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -14,7 +15,13 @@ import pytest
 import torch
 from PIL import Image
 
-from ingest.aggregate import ClassSums, rank_descending, top_incoming
+from ingest.aggregate import (
+    ClassSums,
+    evidence_shares,
+    outflow_totals,
+    rank_descending,
+    top_incoming,
+)
 from ingest.datasets import SHAPE_CLASSES, open_dataset
 from ingest.errors import RelexError
 from ingest.lrp import LRP
@@ -47,9 +54,18 @@ def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
             "MATCH (a)-[r:RELEVANT]->(b:Neuron) RETURN a.id, b.id, r.run, r.relevance, r.rank"
         )
         nodes = store.query("MATCH (n) RETURN label(n), n.id")
+        paths = store.query(
+            "MATCH (p:CriticalPath)-[s:STEP]->(n:Neuron) "
+            "RETURN p.id, p.sign, p.rank, p.score, s.position, n.id"
+        )
     return {
         name: sorted(tuple(row.values()) for row in rows)
-        for name, rows in (("flows", flows), ("relevant", relevant), ("nodes", nodes))
+        for name, rows in (
+            ("flows", flows),
+            ("relevant", relevant),
+            ("nodes", nodes),
+            ("paths", paths),
+        )
     }
 
 
@@ -66,6 +82,19 @@ def test_store_round_trips_what_the_worker_computed(checkpoint: Path, tmp_path: 
             "MATCH (a:Neuron)-[f:FLOW]->(b:Neuron) WHERE f.class = 'shapes-a/2' "
             "RETURN a.id AS upper, b.id AS lower, f.relevance AS flow, f.share AS share"
         )
+        steps = store.query(
+            "MATCH (p:CriticalPath)-[s:STEP]->(n:Neuron) WHERE p.class = 'shapes-a/2' "
+            "RETURN p.id AS path, s.position AS position, n.id AS neuron"
+        )
+    by_path: dict[str, list[tuple[int, str]]] = {}
+    for step in steps:
+        by_path.setdefault(step["path"], []).append((step["position"], step["neuron"]))
+    path_edges = {
+        pair
+        for hops in by_path.values()
+        for pair in itertools.pairwise(neuron for _, neuron in sorted(hops))
+    }
+    assert len(by_path) >= 1
     assert run.status == "done" and run.images == 10 and run.classes == 2
     # Recompute class 2 directly with the engine.
     loaded = load_model("smallcnn64", str(checkpoint))
@@ -82,8 +111,19 @@ def test_store_round_trips_what_the_worker_computed(checkpoint: Path, tmp_path: 
         sums.add(result.neuron_relevance, {pair: flow[0] for pair, flow in result.flows.items()})
     model = run.model
     expected_flows = {}
+    outflows = outflow_totals(sums.flows)
     for (lower, upper), flow in sums.flows.items():
-        edges = top_incoming(flow, sums.neurons[upper], 3)
+        share = evidence_shares(flow, outflows[upper], sums.neurons[lower])
+        on_paths = {
+            (int(i), int(j))
+            for (i, j) in zip(*np.nonzero(np.isfinite(share)), strict=True)
+            if (f"{model}/{upper}/{j}", f"{model}/{lower}/{i}") in path_edges
+        }
+        keep = (
+            np.array([i for i, _ in on_paths], dtype=np.int64),
+            np.array([j for _, j in on_paths], dtype=np.int64),
+        )
+        edges = top_incoming(flow, share, 3, keep=keep)
         for i, j, value, share in zip(
             edges.lower, edges.upper, edges.flow, edges.share, strict=True
         ):
@@ -92,7 +132,10 @@ def test_store_round_trips_what_the_worker_computed(checkpoint: Path, tmp_path: 
     assert got_flows.keys() == expected_flows.keys()
     for key, (value, share) in expected_flows.items():
         assert got_flows[key][0] == pytest.approx(value, rel=1e-4, abs=1e-9)
-        assert got_flows[key][1] == pytest.approx(share, rel=1e-4, abs=1e-9)
+        if np.isnan(share):
+            assert got_flows[key][1] is None
+        else:
+            assert got_flows[key][1] == pytest.approx(share, rel=1e-4, abs=1e-9)
     network = method.network
     assert counts.nodes["Neuron"] == network.neuron_count
     assert counts.nodes["Image"] == 10 and counts.nodes["Class"] == len(SHAPE_CLASSES)

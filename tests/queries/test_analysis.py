@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 from unittest import mock
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -64,9 +63,7 @@ def assert_paths_match(graph: LayeredGraph, found: object, k: int, source: str) 
 
     assert isinstance(found, CriticalPaths)
     sign = SIGNS[found.sign]
-    expected = reference.ordered_paths(
-        graph, found.class_id, source, found.target_layer, k, sign
-    )
+    expected = reference.ordered_paths(graph, found.class_id, source, found.target_layer, k, sign)
     assert [path.neurons for path in found.paths] == [neurons for _, neurons, _ in expected]
     assert [path.cost for path in found.paths] == pytest.approx([c for c, _, _ in expected])
     assert [path.score for path in found.paths] == pytest.approx([s for _, _, s in expected])

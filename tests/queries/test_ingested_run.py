@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from queries.analysis import (
@@ -29,7 +28,10 @@ def test_queries_on_a_real_run(ingested_store: Path) -> None:
         classes = list_classes(store, run=INGESTED_RUN)
         first, second = (c.id for c in classes)
         ranked = top_neurons(store, run=INGESTED_RUN, class_id=first, layer="conv3_2", k=5)
-        paths = critical_paths(store, run=INGESTED_RUN, class_id=first, k=5)
+        paths = {
+            sign: critical_paths(store, run=INGESTED_RUN, class_id=first, k=5, sign=sign)
+            for sign in ("positive", "negative")
+        }
         compared = compare_classes(
             store, run_a=INGESTED_RUN, class_a=first, run_b=INGESTED_RUN, class_b=second, k=4
         )
@@ -51,13 +53,16 @@ def test_queries_on_a_real_run(ingested_store: Path) -> None:
     assert [n.relevance for n in ranked] == pytest.approx(values[[n.index for n in ranked]])
 
     source = reference.source_of(graph, first)
-    assert paths.source == source and len(paths.paths) == 5
-    assert [p.cost for p in paths.paths] == pytest.approx(
-        reference.yen_costs(graph, first, source, "input", 5)
-    )
-    expected = reference.ordered_paths(graph, first, source, "input", 5)
-    assert [p.neurons for p in paths.paths] == [neurons for _, neurons in expected]
-    assert all(np.isclose(p.product, np.prod([e.share for e in p.edges])) for p in paths.paths)
+    for sign, found in paths.items():
+        factor = 1 if sign == "positive" else -1
+        assert found.source == source and found.target_layer == "conv1_1"
+        assert [p.cost for p in found.paths] == pytest.approx(
+            reference.yen_costs(graph, first, source, "conv1_1", 5, factor)
+        )
+        expected = reference.ordered_paths(graph, first, source, "conv1_1", 5, factor)
+        assert [p.neurons for p in found.paths] == [neurons for _, neurons, _ in expected]
+        assert [p.score for p in found.paths] == pytest.approx([s for _, _, s in expected])
+    assert max(len(found.paths) for found in paths.values()) == 5
 
     for layer in compared.layers:
         rho = reference.spearman(

@@ -11,6 +11,7 @@ from queries import (
     ClassRelevanceRow,
     ClassRow,
     Counts,
+    CriticalPathRow,
     DatasetRow,
     FlowBatch,
     ImageRelevanceRow,
@@ -45,8 +46,13 @@ TINY_LAYERS = (
 )
 
 
+PATH_LAYERS = tuple(reversed(TINY_LAYERS))
+"""A critical path's layers, output first."""
+
+
 def small_run(run_id: str = "run-1", *, seed: int = 0, top_k: int = 2) -> SmallRun:
-    """A 4-layer model, 2 classes, 4 images; top-k FLOW edges per upper neuron and class."""
+    """A 4-layer model, 2 classes, 4 images; top-k FLOW edges per upper neuron and class; one
+    critical path of each sign per class."""
     rng = np.random.default_rng(seed)
     layers = [
         LayerRow("tiny", name, i, kind, size) for i, (name, kind, size) in enumerate(TINY_LAYERS)
@@ -70,6 +76,20 @@ def small_run(run_id: str = "run-1", *, seed: int = 0, top_k: int = 2) -> SmallR
         code_version="abc123",
         weights_hash="sha256:00",
     )
+    paths = [
+        CriticalPathRow(
+            run_id,
+            cls.id,
+            sign,
+            1,
+            score,
+            tuple(
+                NeuronRow("tiny", name, int(rng.integers(size))).id for name, _, size in PATH_LAYERS
+            ),
+        )
+        for cls in classes
+        for sign, score in (("positive", 0.5), ("negative", -0.25))
+    ]
     nodes: list[NodeRow] = [
         ModelRow("tiny", "tiny", len(layers), len(neurons)),
         DatasetRow("toy", "synthetic", "/data/toy"),
@@ -78,6 +98,7 @@ def small_run(run_id: str = "run-1", *, seed: int = 0, top_k: int = 2) -> SmallR
         *classes,
         *images,
         run,
+        *paths,
     ]
     cls_ids, uppers, lowers, flows, shares = [], [], [], [], []
     for cls in classes:
@@ -123,6 +144,7 @@ def small_run(run_id: str = "run-1", *, seed: int = 0, top_k: int = 2) -> SmallR
             "Class": len(classes),
             "Image": len(images),
             "Run": 1,
+            "CriticalPath": len(paths),
         },
         {
             "NEXT": len(layers) - 1,
@@ -131,6 +153,7 @@ def small_run(run_id: str = "run-1", *, seed: int = 0, top_k: int = 2) -> SmallR
             "RELEVANT": len(relevance),
             "OF": 1,
             "ON": 1,
+            "STEP": sum(len(path.neurons) for path in paths),
         },
     )
     return SmallRun(run, nodes, batch, relevance, counts)

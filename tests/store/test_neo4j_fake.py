@@ -101,6 +101,9 @@ def test_nodes_go_in_dependency_order_and_in_batches(driver: FakeDriver) -> None
         "find_datasets",
         "write_runs",
         "link_runs",
+        "find_neurons",
+        "write_critical_paths",
+        *["link_critical_paths"] * 4,
     ]
     writes = [c.params["rows"] for c in driver.calls if c.name == "write_neurons"]
     assert writes == chunks(neurons, 4)
@@ -168,13 +171,21 @@ def test_deletes_repeat_until_a_short_batch(driver: FakeDriver) -> None:
     driver.pending_deletes = {"delete_run_class_flows": 7, "delete_run_class_relevance": 2}
     store = Neo4jStore(driver, batch_size=3)  # type: ignore[arg-type]
     store.delete_run_class("run-1", "toy/1")
-    assert driver.names() == ["delete_run_class_flows"] * 3 + ["delete_run_class_relevance"]
+    assert driver.names() == ["delete_run_class_flows"] * 3 + [
+        "delete_run_class_relevance",
+        "delete_run_class_paths",
+    ]
     assert driver.calls[0].params == {"run": "run-1", "class_id": "toy/1", "batch": 3}
 
 
 def test_delete_run_removes_edges_then_the_node(driver: FakeDriver) -> None:
     Neo4jStore(driver).delete_run("run-1")  # type: ignore[arg-type]
-    assert driver.names() == ["delete_run_flows", "delete_run_relevance", "delete_run_node"]
+    assert driver.names() == [
+        "delete_run_flows",
+        "delete_run_relevance",
+        "delete_run_paths",
+        "delete_run_node",
+    ]
     assert driver.calls[-1].params == {"run": "run-1"}
 
 
