@@ -10,7 +10,7 @@ import { busy, clearError, element, fillSelect, fillTable, formatNumber } from "
 
 const $ = (id) => document.getElementById(id);
 
-const state = { cy: null, run: "", classId: "", layers: [], images: [], objectUrls: [] };
+const state = { cy: null, run: "", classId: "", layers: [], images: [], objectUrls: [], paths: [] };
 
 export function currentGraph() {
   return state.cy;
@@ -47,17 +47,26 @@ async function showClass() {
   const minShare = Number($("min-share").value) || 0;
   const maxNodes = Number($("max-nodes").value) || 500;
   const k = Number($("paths-k").value) || 0;
+  const signs = $("paths-against").checked ? ["positive", "negative"] : ["positive"];
+  const noPaths = { paths: [], sign: "positive" };
   const loaded = await busy("loading the subgraph", async () => {
-    const [layers, elements, paths] = await Promise.all([
+    const [layers, elements, ...paths] = await Promise.all([
       getJson(`/api/runs/${encodeURIComponent(run)}/layers`),
       getJson("/api/subgraph", { run, class_id: classId, up: 0, down: 20, min_share: minShare, max_nodes: maxNodes }),
-      k > 0 ? getJson("/api/critical-paths", { run, class_id: classId, k }) : Promise.resolve({ paths: [] }),
+      ...signs.map((sign) => (k > 0 ? getJson("/api/critical-paths", { run, class_id: classId, k, sign }) : Promise.resolve(noPaths))),
     ]);
     return { layers, elements, paths };
   });
-  if (!loaded) return;
+  if (!loaded) {
+    if (state.cy) state.cy.destroy();
+    state.cy = null;
+    $("paths-panel").hidden = true;
+    return;
+  }
   Object.assign(state, { run, classId, layers: loaded.layers });
-  draw(loaded.elements.elements, loaded.paths.paths);
+  const paths = loaded.paths.flatMap((found) => found.paths.map((path, i) => ({ ...path, sign: found.sign, rank: i + 1 })));
+  draw(loaded.elements.elements, paths);
+  listPaths(paths, loaded.paths[0].images);
   $("truncated").hidden = !loaded.elements.truncated;
   $("neuron-panel").hidden = true;
   await loadImages(run, classId);
@@ -81,7 +90,9 @@ function draw(elements, paths) {
   if (state.cy) state.cy.destroy();
   const cy = drawLayered("class", $("graph"), elements);
   state.cy = cy;
-  for (const path of paths) markPath(cy, path.neurons, "path");
+  // Evidence against first, so edges both kinds share keep the evidence-for colour.
+  for (const path of [...paths].reverse()) markPath(cy, path.neurons, path.sign === "positive" ? "path" : "against");
+  state.paths = paths;
   cy.on("tap", "node", (event) => {
     const additive = event.originalEvent && (event.originalEvent.shiftKey || event.originalEvent.ctrlKey);
     if (!additive) {
@@ -89,12 +100,46 @@ function draw(elements, paths) {
     }
     inspectNeuron(event.target.id());
   });
-  cy.on("tap", "edge.path", (event) => {
-    cy.$(":selected").unselect();
-    cy.nodes(".path").filter((node) => node.connectedEdges(".path").contains(event.target) || false).select();
+  cy.on("tap", "edge.path, edge.against", (event) => {
+    const edge = event.target;
+    const path = paths.find((p) => p.neurons.some((id, i) => id === edge.data("source") && p.neurons[i + 1] === edge.data("target")));
+    if (path) selectPath(path);
   });
   cy.on("select unselect", "node", updateSelection);
   buildLayerFilter(cy);
+}
+
+// Every neuron of one path selected (and nothing else), so Explain shows its heatmap.
+function selectPath(path) {
+  const cy = state.cy;
+  if (!cy) return;
+  cy.$(":selected").unselect();
+  for (const id of path.neurons) cy.getElementById(id).select();
+  for (const row of $("paths-table").tBodies[0].rows) row.classList.toggle("chosen", row.dataset.key === pathKey(path));
+}
+
+const pathKey = (path) => `${path.sign}/${path.rank}`;
+const shortId = (id) => id.split("/").slice(1).join("/");
+
+function listPaths(paths, images) {
+  $("paths-panel").hidden = paths.length === 0;
+  $("paths-images").textContent = String(images);
+  const body = $("paths-table").tBodies[0];
+  body.replaceChildren(
+    ...paths.map((path) => {
+      const row = element(
+        "tr",
+        { class: path.sign === "positive" ? "for" : "against", title: path.neurons.join(" > ") },
+        element("td", { text: String(path.rank) }),
+        element("td", { text: path.sign === "positive" ? "for" : "against" }),
+        element("td", { text: formatNumber(path.score, 3) }),
+        element("td", { text: path.neurons.map(shortId).join(" > ") }),
+      );
+      row.dataset.key = pathKey(path);
+      row.addEventListener("click", () => selectPath(path));
+      return row;
+    }),
+  );
 }
 
 function buildLayerFilter(cy) {

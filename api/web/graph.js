@@ -39,6 +39,8 @@ const STYLE = [
   { selector: "edge.negative", style: { "line-color": "#94b4dc" } },
   { selector: "edge.path", style: { "line-color": "#e08e0b", opacity: 1, "z-index": 10 } },
   { selector: "node.path", style: { "border-width": 3, "border-color": "#e08e0b" } },
+  { selector: "edge.against", style: { "line-color": "#7b3fb5", "line-style": "dashed", opacity: 1, "z-index": 9 } },
+  { selector: "node.against", style: { "border-width": 3, "border-color": "#7b3fb5" } },
   {
     selector: "node.shared",
     style: { "border-width": 3, "border-color": "#1f9d55", shape: "diamond", width: 20, height: 20 },

@@ -19,9 +19,13 @@ from tests.web.data import SMALL_RUN, WIDE_CLASS, WIDE_ELEMENTS, WIDE_RUN
 CLASS = "shapes-a/1"
 
 
-def open_class(page: Page, server: str, run: str, class_id: str, max_nodes: int = 500) -> None:
+def open_class(
+    page: Page, server: str, run: str, class_id: str, max_nodes: int = 500, against: bool = False
+) -> None:
     page.goto(f"{server}/")
     page.wait_for_selector("body[data-ready=true]")
+    if against:
+        page.check("#paths-against")
     page.select_option("#run", run)
     page.fill("#class", class_id)
     page.fill("#max-nodes", str(max_nodes))
@@ -217,3 +221,43 @@ def test_two_thousand_elements_render_and_stay_responsive(
         f"(cytoscape alone {draw_ms:.0f} ms), a zoom redraws in {zoom_ms:.0f} ms"
     )
     screenshot("two-thousand-elements")
+
+
+def test_one_click_on_a_path_selects_the_whole_path_and_counter_evidence_shows_on_request(
+    page: Page, server: str, api: httpx.Client, screenshot: Callable[[str], Path]
+) -> None:
+    found = {
+        sign: api.get(
+            "/api/critical-paths",
+            params={"run": SMALL_RUN, "class_id": CLASS, "k": 5, "sign": sign},
+        ).json()["paths"]
+        for sign in ("positive", "negative")
+    }
+    open_class(page, server, SMALL_RUN, CLASS, against=True)
+    graph = drawn(page, "class")
+    shown = {n["id"] for n in graph["nodes"]}
+    against = {n["id"] for n in graph["nodes"] if "against" in n["classes"]}
+    assert against == {n for path in found["negative"] for n in path["neurons"]} & shown
+    rows = page.locator("#paths-table tbody tr")
+    expect(rows).to_have_count(len(found["positive"]) + len(found["negative"]))
+    path = (found["positive"] or found["negative"])[0]
+    # Click the middle of the path's second edge with the mouse.
+    target = page.evaluate(
+        """([a, b]) => {
+            const cy = window.relex.drawn.class.cy;
+            const edge = cy.getElementById(a).edgesTo(cy.getElementById(b))[0];
+            cy.center(edge);
+            const box = cy.container().getBoundingClientRect();
+            const at = edge.renderedMidpoint();
+            return {x: box.left + at.x, y: box.top + at.y};
+        }""",
+        path["neurons"][1:3],
+    )
+    page.mouse.click(target["x"], target["y"])
+    selected = page.evaluate(
+        "() => window.relex.drawn.class.cy.$('node:selected').map((n) => n.id())"
+    )
+    assert sorted(selected) == sorted(path["neurons"])
+    expect(page.locator("#paths-table tbody tr.chosen")).to_have_count(1)
+    expect(page.locator("#paths-table tbody tr").first).to_contain_text(f"{path['score']:.3g}"[:4])
+    screenshot("critical-paths")
