@@ -20,6 +20,17 @@ STORED_PATH = (
 )
 
 
+WSHORTEST = (
+    "MATCH (a:Neuron {id: $from})-[f:FLOW* WSHORTEST(cost) 1..30 (r, n | WHERE r.run = $run "
+    "AND r.class = $class AND r.relevance > 0 AND r.cost IS NOT NULL)]->(b:Neuron {id: $to}) "
+    "RETURN cost(f) AS cost, properties(nodes(f), 'id') AS ids"
+)
+
+
+def scope(info: object) -> dict[str, str]:
+    return {"run": "trained", "class": info.id}  # type: ignore[attr-defined]
+
+
 def class_relevance(store: GraphStore, run: str, class_id: str) -> dict[str, float]:
     rows = store.query(
         "MATCH (c:Class {id: $class})-[r:RELEVANT]->(n:Neuron) WHERE r.run = $run "
@@ -76,3 +87,8 @@ def test_paths_of_a_trained_run(backend: str, trained_checkpoint: Path) -> None:
                     assert all(0 < edge.share <= 1 + 1e-9 for edge in path.edges)
             positive = critical_paths(store, run="trained", class_id=info.id)
             assert positive.paths, f"class {info.id} has no path of evidence for it"
+            if backend == "embedded":  # the README's plain-Cypher weighted shortest path
+                best = positive.paths[0].neurons
+                (row,) = store.query(WSHORTEST, {"from": best[0], "to": best[-1], **scope(info)})
+                assert tuple(row["ids"]) == best[1:-1]
+                assert row["cost"] == pytest.approx(positive.paths[0].cost)
