@@ -77,10 +77,11 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Print the preprocessing.")] = False,
 ) -> None:
-    """Write heatmaps (input beside relevance, and raw .npy) for IMAGES."""
+    """Write heatmaps (input beside relevance, and raw .npy) for IMAGES; an unreadable image is
+    reported on stderr, the others are still explained, and the exit status is then 2."""
     if verbose:
         typer.echo(f"preprocessing: {architecture(model).preprocessing.describe()}", err=True)
-    results = explain_images(
+    report = explain_images(
         images,
         model=model,
         weights=weights,
@@ -91,15 +92,19 @@ def explain(
         batch_size=batch_size,
     )
     if as_json:
-        typer.echo(json.dumps([asdict(result) for result in results], indent=2))
-        return
-    for result in results:
-        delta = "n/a" if result.delta is None else f"{result.delta:+.3e}"
-        typer.echo(
-            f"{result.image}: predicted {result.predicted_name} ({result.predicted}); "
-            f"explained {result.target_name} ({result.target}), logit {result.logit:.4f}, "
-            f"conservation delta {delta} -> {result.png}"
-        )
+        typer.echo(json.dumps([asdict(result) for result in report.explanations], indent=2))
+    else:
+        for result in report.explanations:
+            delta = "n/a" if result.delta is None else f"{result.delta:+.3e}"
+            typer.echo(
+                f"{result.image}: predicted {result.predicted_name} ({result.predicted}); "
+                f"explained {result.target_name} ({result.target}), logit {result.logit:.4f}, "
+                f"conservation delta {delta} -> {result.png}"
+            )
+    for failure in report.failures:
+        typer.echo(f"error: {failure.reason}", err=True)
+    if report.failures:
+        raise typer.Exit(2)
 
 
 @app.command("ingest")
