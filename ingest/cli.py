@@ -23,6 +23,7 @@ from ingest.errors import RelexError
 from ingest.explain import METHODS, explain_images
 from ingest.lrp.composites import COMPOSITES
 from ingest.models import ARCHITECTURES, architecture
+from ingest.new_store import removed_unless_committed
 from ingest.training import train_small_cnn
 from ingest.worker import IngestOptions, ingest
 from queries import StoreError, open_store
@@ -136,7 +137,8 @@ def ingest_command(
         Path | None, typer.Option(help="Embedded store file (default: $RELEX_STORE_PATH).")
     ] = None,
 ) -> None:
-    """Explain a dataset and write per-class relevance graphs to the graph store (resumable)."""
+    """Explain a dataset and write per-class relevance graphs to the graph store (resumable).
+    A store this command creates is removed again if the run fails before its first class."""
     options = IngestOptions(
         run=run,
         dataset=dataset,
@@ -153,7 +155,7 @@ def ingest_command(
     settings = get_settings().store_settings()
     if store is not None:
         settings = dataclasses.replace(settings, path=store)
-    with open_store(settings) as graph:
+    with removed_unless_committed(settings, options.run), open_store(settings) as graph:
         finished = ingest(options, graph)
     accuracy = "n/a" if finished.accuracy is None else f"{finished.accuracy:.1%}"
     typer.echo(
