@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ingest.new_store import removed_unless_committed
 from ingest.worker import ingest
 from queries import StoreSettings, open_store
 from tests.helpers import SHAPES_DATASET, shapes_checkpoint, small_run_options
@@ -93,6 +92,8 @@ def test_a_failed_ingest_keeps_a_store_that_existed(checkpoint: Path, tmp_path: 
 def test_a_new_store_is_kept_once_the_run_committed_a_class(
     checkpoint: Path, tmp_path: Path
 ) -> None:
+    from ingest.new_store import removed_unless_committed  # here: the old code had none
+
     settings = StoreSettings(path=tmp_path / "g.kuzu")
     options = small_run_options(checkpoint, classes=(0,), limit=2)
     with (
