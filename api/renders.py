@@ -20,12 +20,14 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from torch import Tensor
 
+from api.errors import UploadError
 from ingest.datasets import BaseDataset, open_dataset
 from ingest.errors import RelexError
 from ingest.explain import pick_device
+from ingest.images import ImageTooLargeError, UnreadableImageError, decode_image
 from ingest.lrp import INPUT_LAYER, LRP, Attribution, DeconvNet, composite_by_name
 from ingest.lrp.engine import Trace
 from ingest.models import LoadedModel, load_model
@@ -224,12 +226,16 @@ class Renderer:
         return buffer.getvalue()
 
     def uploaded_image(self, context: RunModel, data: bytes) -> ImageInput:
-        """Uploaded image bytes, preprocessed for the run's model; RelexError if not an image."""
+        """Uploaded image bytes, preprocessed for the run's model; UploadError if not an image
+        (422) or over the pixel limit (413, checked before decoding)."""
         try:
-            image = Image.open(io.BytesIO(data))
-            image.load()
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
-            raise RelexError(f"the upload is not an image this server can read ({exc})") from None
+            image = decode_image(data, name="the upload")
+        except ImageTooLargeError as exc:
+            raise UploadError(str(exc), 413) from None
+        except UnreadableImageError as exc:
+            raise UploadError(
+                f"the upload is not an image this server can read ({exc.reason})", 422
+            ) from None
         tensor = context.loaded.preprocessing(image)[None]
         return ImageInput(tensor, "upload:" + hashlib.sha256(data).hexdigest())
 

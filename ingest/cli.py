@@ -23,6 +23,7 @@ from ingest.errors import RelexError
 from ingest.explain import METHODS, explain_images
 from ingest.lrp.composites import COMPOSITES
 from ingest.models import ARCHITECTURES, architecture
+from ingest.new_store import removed_unless_committed
 from ingest.training import train_small_cnn
 from ingest.worker import IngestOptions, ingest
 from queries import StoreError, open_store
@@ -77,10 +78,11 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Print the preprocessing.")] = False,
 ) -> None:
-    """Write heatmaps (input beside relevance, and raw .npy) for IMAGES."""
+    """Write heatmaps (input beside relevance, and raw .npy) for IMAGES; an unreadable image is
+    reported on stderr, the others are still explained, and the exit status is then 2."""
     if verbose:
         typer.echo(f"preprocessing: {architecture(model).preprocessing.describe()}", err=True)
-    results = explain_images(
+    report = explain_images(
         images,
         model=model,
         weights=weights,
@@ -91,15 +93,19 @@ def explain(
         batch_size=batch_size,
     )
     if as_json:
-        typer.echo(json.dumps([asdict(result) for result in results], indent=2))
-        return
-    for result in results:
-        delta = "n/a" if result.delta is None else f"{result.delta:+.3e}"
-        typer.echo(
-            f"{result.image}: predicted {result.predicted_name} ({result.predicted}); "
-            f"explained {result.target_name} ({result.target}), logit {result.logit:.4f}, "
-            f"conservation delta {delta} -> {result.png}"
-        )
+        typer.echo(json.dumps([asdict(result) for result in report.explanations], indent=2))
+    else:
+        for result in report.explanations:
+            delta = "n/a" if result.delta is None else f"{result.delta:+.3e}"
+            typer.echo(
+                f"{result.image}: predicted {result.predicted_name} ({result.predicted}); "
+                f"explained {result.target_name} ({result.target}), logit {result.logit:.4f}, "
+                f"conservation delta {delta} -> {result.png}"
+            )
+    for failure in report.failures:
+        typer.echo(f"error: {failure.reason}", err=True)
+    if report.failures:
+        raise typer.Exit(2)
 
 
 @app.command("ingest")
@@ -131,7 +137,8 @@ def ingest_command(
         Path | None, typer.Option(help="Embedded store file (default: $RELEX_STORE_PATH).")
     ] = None,
 ) -> None:
-    """Explain a dataset and write per-class relevance graphs to the graph store (resumable)."""
+    """Explain a dataset and write per-class relevance graphs to the graph store (resumable).
+    A store this command creates is removed again if the run fails before its first class."""
     options = IngestOptions(
         run=run,
         dataset=dataset,
@@ -148,7 +155,7 @@ def ingest_command(
     settings = get_settings().store_settings()
     if store is not None:
         settings = dataclasses.replace(settings, path=store)
-    with open_store(settings) as graph:
+    with removed_unless_committed(settings, options.run), open_store(settings) as graph:
         finished = ingest(options, graph)
     accuracy = "n/a" if finished.accuracy is None else f"{finished.accuracy:.1%}"
     typer.echo(

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
 from ingest.errors import RelexError
+from ingest.images import UnreadableImageError, decode_image
 from ingest.lrp import (
     LRP,
     Attribution,
@@ -99,17 +99,20 @@ def resolve_class(target: str, class_names: Sequence[str]) -> int | None:
     raise RelexError(f"unknown target class {target!r}" + (hint if close else ""))
 
 
-def read_image(path: Path) -> Image.Image:
-    if not path.exists():
-        raise RelexError(f"image {path} does not exist")
-    if not path.is_file():
-        raise RelexError(f"{path} is not a file")
-    try:
-        with Image.open(path) as image:
-            image.load()
-            return image.copy()
-    except (UnidentifiedImageError, OSError) as error:
-        raise RelexError(f"{path} is not a readable image ({error})") from None
+@dataclass(frozen=True)
+class Failure:
+    """An image that could not be explained, and why."""
+
+    image: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExplainReport:
+    """What :func:`explain_images` explained, and the images it could not read."""
+
+    explanations: list[Explanation]
+    failures: list[Failure]
 
 
 def explain_images(
@@ -122,30 +125,55 @@ def explain_images(
     out: Path,
     device: str = "auto",
     batch_size: int = 8,
-) -> list[Explanation]:
-    """Explain each image, write ``<name>.png`` (input beside heatmap) and ``<name>.npy`` (raw
-    relevance, shape (C, H, W)) into ``out``, and return what was explained."""
+) -> ExplainReport:
+    """Explain each readable image, write ``<name>.png`` (input beside heatmap) and ``<name>.npy``
+    (raw relevance, shape (C, H, W)) into ``out``, and report what was explained.
+
+    An image that cannot be decoded (:func:`ingest.images.decode_image`) is a failure of its own:
+    the others are still explained. ``out`` is created only once there is something to write.
+    """
     if not images:
         raise RelexError("no images given")
     if method not in METHODS:
         raise RelexError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
-    pictures = [read_image(path) for path in images]
     loaded = load_model(model, weights)
     target_index = resolve_class(target, loaded.class_names)
     chosen = pick_device(device)
     loaded.module.to(chosen)
-    out.mkdir(parents=True, exist_ok=True)
     stems = _unique_stems(images)
     explanations: list[Explanation] = []
-    starts = range(0, len(pictures), batch_size)
-    for start in tqdm(starts, desc="explaining", unit="batch", disable=len(starts) < 2):
-        batch = pictures[start : start + batch_size]
-        inputs = torch.stack([loaded.preprocessing(picture) for picture in batch]).to(chosen)
-        result = attribute(loaded, method, inputs, target_index)
-        for offset in range(len(batch)):
-            k = start + offset
+    failures: list[Failure] = []
+    bar = tqdm(total=len(images), desc="explaining", unit="img", disable=len(images) <= batch_size)
+    for batch, inputs in _batches(images, loaded, batch_size, failures):
+        result = attribute(loaded, method, inputs.to(chosen), target_index)
+        out.mkdir(parents=True, exist_ok=True)
+        for offset, k in enumerate(batch):
             explanations.append(_write(loaded, result, inputs, offset, images[k], out / stems[k]))
-    return explanations
+        bar.update(len(batch))
+    bar.close()
+    return ExplainReport(explanations, failures)
+
+
+def _batches(
+    images: Sequence[Path], loaded: LoadedModel, batch_size: int, failures: list[Failure]
+) -> Iterator[tuple[list[int], torch.Tensor]]:
+    """Positions and model inputs of the readable images, ``batch_size`` at a time; each
+    unreadable one is appended to ``failures`` instead."""
+    kept: list[int] = []
+    inputs: list[torch.Tensor] = []
+    for k, path in enumerate(images):
+        try:
+            inputs.append(loaded.preprocessing(decode_image(path)))
+        except UnreadableImageError as error:
+            log.info("not explaining %s: %s", path, error)
+            failures.append(Failure(str(path), str(error)))
+            continue
+        kept.append(k)
+        if len(kept) == batch_size:
+            yield kept, torch.stack(inputs)
+            kept, inputs = [], []
+    if kept:
+        yield kept, torch.stack(inputs)
 
 
 def _write(

@@ -38,6 +38,7 @@ from ingest.datasets import BaseDataset, absolute_spec, label_mapping, open_data
 from ingest.errors import RelexError
 from ingest.evidence import EvidencePath, evidence_paths
 from ingest.explain import pick_device
+from ingest.images import UnreadableImageError
 from ingest.lrp import LRP, composite_by_name
 from ingest.lrp.composites import COMPOSITES
 from ingest.lrp.network import Network
@@ -208,16 +209,30 @@ def _prepare(options: IngestOptions) -> _Setup:
 
 
 def _check_channels(dataset: BaseDataset, loaded: LoadedModel) -> None:
-    """A colour model can read grey images (replicated), not the other way round silently."""
-    image = dataset.image(0) if len(dataset) else None
-    if image is None:
+    """A colour model can read grey images (replicated), not the other way round silently.
+
+    The first readable image decides; unreadable ones before it are left to the batches, which
+    skip and count them like any other."""
+    if not len(dataset):
         raise RelexError(f"dataset {dataset.spec} has no images")
-    if loaded.preprocessing.grayscale and image.mode not in ("L", "1", "I", "F"):
+    mode = _first_mode(dataset)
+    if loaded.preprocessing.grayscale and mode not in ("L", "1", "I", "F"):
         log.warning(
             "model %s reads grey images; the colour images of %s are converted to grey",
             loaded.name,
             dataset.name,
         )
+
+
+def _first_mode(dataset: BaseDataset) -> str:
+    """The mode of the first readable image; RelexError if none can be read."""
+    first: UnreadableImageError | None = None
+    for index in range(len(dataset)):
+        try:
+            return dataset.image(index).mode
+        except UnreadableImageError as error:
+            first = first or error
+    raise RelexError(f"none of the {len(dataset)} images of {dataset.spec} can be read: {first}")
 
 
 def _start_run(options: IngestOptions, setup: _Setup, store: GraphStore) -> RunRow:

@@ -14,6 +14,7 @@ from PIL import Image
 
 from ingest.lrp import LRP, composite_by_name
 from ingest.models import load_model, save_checkpoint
+from tests.image_files import claimed_png
 
 RELEX = str(Path(sys.executable).parent / "relex")
 
@@ -122,3 +123,72 @@ def test_bad_input_is_a_clear_error(
     assert expected in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+OPTIONS = ("--model", "smallcnn64", "--weights", "none", "--method", "epsilon_plus_flat")
+
+
+@pytest.mark.parametrize(
+    ("width", "claimed"), [(50_000, "2,500,000,000 pixels"), (13_000, "13000x13000")]
+)
+def test_a_decompression_bomb_is_one_error_line(width: int, claimed: str, tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(claimed_png(width, width))
+    done = relex("explain", str(bomb), *OPTIONS, "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"error: {bomb} is too large: {done.stderr.split('too large: ')[1].strip()}"
+    ]
+    assert claimed in done.stderr and "limit of 40,000,000 pixels" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_good_file_is_explained_and_each_bad_one_reported(
+    photo: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(claimed_png(50_000, 50_000))
+    second = tmp_path / "second.png"
+    second.write_bytes(photo.read_bytes())
+    out = tmp_path / "out"
+    done = relex(
+        "explain", str(photo), str(bad), str(second), str(bomb), *OPTIONS, "--out", str(out),
+        "--json", "--batch-size", "1",
+    )  # fmt: skip
+    assert done.returncode == 2
+    report = json.loads(done.stdout)
+    assert [item["image"] for item in report] == [str(photo), str(second)]
+    assert sorted(path.name for path in out.iterdir()) == [
+        "photo.npy", "photo.png", "second.npy", "second.png",
+    ]  # fmt: skip
+    np.testing.assert_array_equal(np.load(out / "photo.npy"), np.load(out / "second.npy"))
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2 and "Traceback" not in done.stderr
+    assert errors[0].startswith(f"error: {bad} is not a readable image")
+    assert errors[1].startswith(f"error: {bomb} is too large")
+
+
+def test_sixteen_bit_and_float_images_explain_as_their_eight_bit_values(tmp_path: Path) -> None:
+    """A 16-bit PNG explains exactly like the 8-bit PNG of its values / 257, a float TIFF in
+    [0, 1] like the 8-bit PNG of its values * 255 (before, one was clipped white, one black)."""
+    rng = np.random.default_rng(3)
+    wide = rng.integers(0, 65536, (70, 70)).astype(np.uint16)
+    unit = rng.random((70, 70)).astype(np.float32)
+    pairs = {
+        "wide.png": (wide, np.rint(wide / 257).astype(np.uint8)),
+        "unit.tif": (unit, np.rint(unit * 255).astype(np.uint8)),
+    }
+    files = []
+    for name, (pixels, eight_bit) in pairs.items():
+        Image.fromarray(pixels).save(tmp_path / name)
+        Image.fromarray(eight_bit).save(tmp_path / f"{Path(name).stem}-8.png")
+        files += [str(tmp_path / name), str(tmp_path / f"{Path(name).stem}-8.png")]
+    out = tmp_path / "out"
+    done = relex("explain", *files, *OPTIONS, "--out", str(out), "--json")
+    assert done.returncode == 0, done.stderr
+    for stem in ("wide", "unit"):
+        heatmap = np.load(out / f"{stem}.npy")
+        assert np.abs(heatmap).sum() > 0
+        np.testing.assert_array_equal(heatmap, np.load(out / f"{stem}-8.npy"))

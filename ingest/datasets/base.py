@@ -14,6 +14,7 @@ import torchvision.transforms.functional as TF
 from PIL import Image
 
 from ingest.errors import RelexError
+from ingest.images import UnreadableImageError
 from ingest.models import Preprocessing
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,6 @@ class Batch(NamedTuple):
     indices: list[int]
     inputs: torch.Tensor
     labels: torch.Tensor
-
-
-class UnreadableImageError(RelexError):
-    """An image that cannot be decoded; :meth:`BaseDataset.batches` skips and counts these."""
 
 
 @runtime_checkable
@@ -165,7 +162,8 @@ class BaseDataset(ABC):
 
     @abstractmethod
     def image(self, index: int) -> Image.Image:
-        """The image of item ``index``; :class:`UnreadableImageError` if it cannot be decoded."""
+        """The image of item ``index``; :class:`UnreadableImageError` if it cannot be decoded
+        (:meth:`batches` skips and counts those)."""
 
     def tensor(self, index: int, preprocessing: Preprocessing) -> torch.Tensor:
         """The model-ready input ``(C, H, W)`` of item ``index`` (channels converted as needed)."""

@@ -3,9 +3,9 @@
 Class folders named by ImageNet-1k wnids (all of them) get the ImageNet class index as label and
 the 1,000 ImageNet names as label space, so Imagenette and Imagewoof share VGG16's classes. Any
 other folder names are plain classes numbered in sorted order. An empty class folder is an
-error (it would silently renumber the classes after it); unreadable images are skipped and
-counted while batching. Optional masks live in a second folder with the same
-``<class>/<stem>.png`` layout.
+error (it would silently renumber the classes after it); unreadable images (corrupt, or over
+the pixel limit of :mod:`ingest.images`) are skipped and counted while batching. Optional
+masks live in a second folder with the same ``<class>/<stem>.png`` layout.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ingest.datasets.base import BaseDataset, Sample, UnreadableImageError
+from ingest.datasets.base import BaseDataset, Sample
 from ingest.datasets.imagenet import (
     WNID_PATTERN,
     imagenet_class_names,
@@ -24,6 +24,7 @@ from ingest.datasets.imagenet import (
     wnid_index,
 )
 from ingest.errors import RelexError
+from ingest.images import decode_image
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +93,9 @@ class ImageFolderDataset(BaseDataset):
 
 
 def read_image(path: Path) -> Image.Image:
-    """Decode an image file fully; :class:`UnreadableImageError` if corrupt or missing."""
-    try:
-        with Image.open(path) as opened:
-            opened.load()
-            return _eight_bit(opened)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
-        raise UnreadableImageError(f"cannot read image {path}: {error}") from None
+    """Decode an image file fully (:func:`ingest.images.decode_image`: size-checked first, 8-bit
+    values); :class:`UnreadableImageError` if corrupt, missing or too large."""
+    return decode_image(path)
 
 
 def resolve_split(root: Path, split: str | None) -> Path:
@@ -164,11 +161,3 @@ def _label_space(
             len(classes) - 1,
         )
     return tuple(classes), None, {name: label for label, name in enumerate(classes)}
-
-
-def _eight_bit(image: Image.Image) -> Image.Image:
-    """16-bit grey images scaled to 8 bits (Pillow would clip them instead)."""
-    if image.mode not in ("I", "I;16", "I;16B", "I;16L"):
-        return image
-    pixels = np.asarray(image, dtype=np.float64)
-    return Image.fromarray(np.clip(pixels / 257.0 + 0.5, 0, 255).astype(np.uint8))
