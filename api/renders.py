@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -23,6 +24,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from torch import Tensor
 
+from api.roots import check_served
 from ingest.datasets import BaseDataset, open_dataset
 from ingest.errors import RelexError
 from ingest.explain import pick_device
@@ -36,6 +38,8 @@ from queries import ids as store_ids
 
 MAX_SELECTED = 4096
 """The most neurons one selection may name."""
+MAX_PIXELS = 40_000_000
+"""The most pixels an uploaded image may have (checked from its header, before decoding)."""
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -43,6 +47,18 @@ V = TypeVar("V")
 
 class SelectionError(RelexError):
     """A neuron selection that does not fit the run: empty, too large, another model's neurons."""
+
+
+class TooManyPixelsError(RelexError):
+    """An uploaded image whose header claims more than MAX_PIXELS pixels (413)."""
+
+
+def _check_pixels(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise TooManyPixelsError(
+            f"the upload is {width}x{height} pixels; this server decodes at most "
+            f"{MAX_PIXELS:,} pixels"
+        )
 
 
 class LRUCache(Generic[K, V]):
@@ -161,11 +177,20 @@ def parse_neuron(neuron: str) -> tuple[str, str, int]:
 
 
 class Renderer:
-    """Renders for the runs of ``store`` on ``device``; models and renders are cached."""
+    """Renders for the runs of ``store`` on ``device``; models and renders are cached. With
+    ``roots``, a run whose dataset folder lies outside them is refused (OutsideRootsError)."""
 
-    def __init__(self, store: GraphStore, *, device: str = "auto", cache_size: int = 128) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        *,
+        device: str = "auto",
+        cache_size: int = 128,
+        roots: Sequence[Path] | None = None,
+    ) -> None:
         self.store = store
         self.device = pick_device(device)
+        self.roots = roots
         self._models: LRUCache[tuple[str, str], LoadedModel] = LRUCache(4)
         self._runs: LRUCache[tuple[str, str], RunModel] = LRUCache(16)
         self._datasets: LRUCache[str, BaseDataset] = LRUCache(8)
@@ -182,6 +207,8 @@ class Renderer:
 
     def _load_run(self, run: RunRow) -> RunModel:
         params = render_params(run)
+        if self.roots is not None:
+            check_served(params["dataset"], self.roots)
         model, weights = params["model"], params["weights"]
         with self._lock:
             loaded = self._models.get_or_make((model, weights), lambda: self._load(model, weights))
@@ -227,8 +254,15 @@ class Renderer:
         """Uploaded image bytes, preprocessed for the run's model; RelexError if not an image."""
         try:
             image = Image.open(io.BytesIO(data))
+            _check_pixels(image.width, image.height)
             image.load()
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
+        except Image.DecompressionBombError:
+            raise TooManyPixelsError(
+                f"the upload has more pixels than this server decodes (at most {MAX_PIXELS:,})"
+            ) from None
+        except UnidentifiedImageError:
+            raise RelexError("the upload is not an image this server can read") from None
+        except (OSError, ValueError) as exc:
             raise RelexError(f"the upload is not an image this server can read ({exc})") from None
         tensor = context.loaded.preprocessing(image)[None]
         return ImageInput(tensor, "upload:" + hashlib.sha256(data).hexdigest())
