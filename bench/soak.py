@@ -2,6 +2,7 @@
 
     python -m bench.soak                      # 8 clients, 20 s warm-up, then 60 s measured
     python -m bench.soak --clients 8 --seconds 60 --warmup 20 --max-requests 200000
+    python -m bench.soak --kinds heatmap      # one kind of request only (top, paths, heatmap)
 
 The server runs in a subprocess (``python -m ingest.cli serve``) over a small real run
 (smallcnn64 on three synthetic classes, as ``bench.api`` builds it). CLIENTS threads send, for
@@ -32,6 +33,8 @@ from queries import analysis
 from queries.embedded import EmbeddedStore
 
 RUN = "bench"
+KINDS = ("top", "paths", "heatmap")
+WEIGHTS = {"top": 0.4, "paths": 0.3, "heatmap": 0.3}
 
 
 @dataclass
@@ -52,14 +55,20 @@ def rss_mb(pid: int) -> float:
 
 
 def request(
-    http: httpx.Client, rng: random.Random, classes: list[str], images: list[str], model: str
+    http: httpx.Client,
+    rng: random.Random,
+    kinds: tuple[str, ...],
+    classes: list[str],
+    images: list[str],
+    model: str,
 ) -> httpx.Response:
-    """One request of the mix: 40% top neurons, 30% critical paths, 30% subgraph heatmaps."""
+    """One request of the mix, drawn among ``kinds`` (top neurons 40%, critical paths 30%,
+    subgraph heatmaps 30%, renormalised over the kinds chosen)."""
     class_id = rng.choice(classes)
-    draw = rng.random()
-    if draw < 0.4:
+    kind = rng.choices(kinds, weights=[WEIGHTS[kind] for kind in kinds])[0]
+    if kind == "top":
         return http.get("/api/top-neurons", params={"run": RUN, "class_id": class_id})
-    if draw < 0.7:
+    if kind == "paths":
         return http.get("/api/critical-paths", params={"run": RUN, "class_id": class_id})
     neurons = [f"{model}/conv3_1/{rng.randrange(64)}" for _ in range(rng.randint(1, 4))]
     body = {"run": RUN, "image_id": rng.choice(images), "neurons": neurons}
@@ -71,7 +80,7 @@ def phase(
     clients: int,
     seconds: float,
     max_requests: int,
-    mix: tuple[list[str], list[str], str],
+    mix: tuple[tuple[str, ...], list[str], list[str], str],
     seed: int,
 ) -> tuple[Tally, float]:
     """``clients`` threads for ``seconds`` (or ``max_requests`` in all); the tally and the
@@ -112,7 +121,14 @@ def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * (len(ordered) - 1)))]
 
 
-def soak(folder: Path, clients: int, seconds: float, warmup: float, max_requests: int) -> None:
+def soak(
+    folder: Path,
+    clients: int,
+    seconds: float,
+    warmup: float,
+    max_requests: int,
+    kinds: tuple[str, ...] = KINDS,
+) -> None:
     """Build the run, start the server, warm it up, measure, report."""
     _, path = make_store(folder)
     with EmbeddedStore(path, read_only=True) as store:
@@ -134,7 +150,7 @@ def soak(folder: Path, clients: int, seconds: float, warmup: float, max_requests
         _wait_for(base, server)
         with httpx.Client(base_url=base) as probe:
             listed = probe.get(f"/api/runs/{RUN}/images", params={"limit": 30}).json()
-        mix = ([*classes], [image["id"] for image in listed], model)
+        mix = (kinds, [*classes], [image["id"] for image in listed], model)
         start_rss = rss_mb(server.pid)
         warm, _ = phase(base, clients, warmup, max_requests, mix, seed=1)
         warm_rss = rss_mb(server.pid)
@@ -146,8 +162,9 @@ def soak(folder: Path, clients: int, seconds: float, warmup: float, max_requests
     ordered = sorted(tally.latencies)
     p50, p95, p99 = (percentile(ordered, q) * 1000 for q in (0.5, 0.95, 0.99))
     print(
-        f"soak: {clients} clients, {warmup:.0f} s warm-up ({len(warm.latencies)} requests, "
-        f"{len(warm.errors)} errors), then {elapsed:.0f} s measured on 127.0.0.1"
+        f"soak ({', '.join(kinds)}): {clients} clients, {warmup:.0f} s warm-up "
+        f"({len(warm.latencies)} requests, {len(warm.errors)} errors), then {elapsed:.0f} s "
+        "measured on 127.0.0.1"
     )
     print(
         f"  {len(ordered)} requests, {len(ordered) / elapsed:.1f} requests/s, "
@@ -167,9 +184,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--warmup", type=float, default=20.0)
     parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument(
+        "--kinds", default=",".join(KINDS), help=f"Comma-separated, among {', '.join(KINDS)}."
+    )
     args = parser.parse_args()
+    kinds = tuple(kind.strip() for kind in args.kinds.split(",") if kind.strip())
+    if not kinds or not set(kinds) <= set(KINDS):
+        parser.error(f"--kinds takes some of {', '.join(KINDS)}")
     with tempfile.TemporaryDirectory() as temporary:
-        soak(Path(temporary), args.clients, args.seconds, args.warmup, args.max_requests)
+        folder = Path(temporary)
+        soak(folder, args.clients, args.seconds, args.warmup, args.max_requests, kinds)
 
 
 if __name__ == "__main__":
