@@ -68,7 +68,6 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         ),
         owns_store=owns_store,
         token=chosen.api_token.get_secret_value() if chosen.api_token else auth.new_token(),
-        roots=folders,
     )
 
     @asynccontextmanager

@@ -4,7 +4,6 @@ through ``Annotated`` dependencies."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -26,8 +25,6 @@ class ApiState:
     owns_store: bool
     token: str
     """The access token: RELEX_API_TOKEN, or one made when the app was created."""
-    roots: tuple[Path, ...]
-    """The folders datasets and weights may come from (:mod:`api.roots`)."""
 
 
 def get_state(request: Request) -> ApiState:
