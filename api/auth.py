@@ -16,7 +16,6 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
-from starlette._utils import parse_host_header
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -78,6 +77,14 @@ def trusted_hosts(bound: str, extra: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name.lower() for name in names))
 
 
+def host_name(header: str) -> str:
+    """The name in a ``Host`` header, lower case, without the port (``[::1]`` keeps brackets)."""
+    value = header.strip().lower()
+    if value.startswith("["):
+        return value[: value.find("]") + 1] if "]" in value else value
+    return value.partition(":")[0]
+
+
 class TrustedHostMiddleware:
     """Answer 400 with the reason when the ``Host`` header names no trusted host (the matching
     of Starlette's TrustedHostMiddleware, with a JSON reason that says what to configure)."""
@@ -98,8 +105,7 @@ class TrustedHostMiddleware:
             await self.app(scope, receive, send)
             return
         header = Headers(scope=scope).get("host")
-        parsed = parse_host_header(header)
-        if parsed is not None and self._trusted(parsed.host.lower()):
+        if header is not None and self._trusted(host_name(header)):
             await self.app(scope, receive, send)
             return
         reason = (
