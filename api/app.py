@@ -13,16 +13,20 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import auth, errors, roots
 from api.jobs import JobManager
+from api.limits import BodyLimitMiddleware
 from api.renders import Renderer
 from api.routes import cypher, jobs, queries, renders
+from api.routes.renders import MAX_UPLOAD_BYTES
 from api.schemas import ERRORS
 from api.state import ApiState
 from queries import GraphStore, open_store
 from queries.settings import Settings, get_settings
 
 WEB = Path(__file__).with_name("web")
+MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
+"""The largest request body: an upload at its limit and its multipart framing."""
 
 
 class FiniteJSONResponse(JSONResponse):
@@ -44,18 +48,26 @@ def _finite(value: Any) -> Any:
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
     """The app over ``store`` (default: the store ``settings`` name, opened now and closed when
-    the app shuts down); a writable store gets the schema if it has none yet."""
+    the app shuts down); a writable store gets the schema if it has none yet. Without
+    RELEX_API_TOKEN the app makes a token of its own (``app.state.relex.token``)."""
     chosen = settings if settings is not None else get_settings()
     owns_store = store is None
     graph = store if store is not None else open_store(chosen.store_settings())
     if not graph.read_only:
         graph.create_schema()
+    folders = roots.data_roots(chosen)
     state = ApiState(
         settings=chosen,
         store=graph,
-        renderer=Renderer(graph, device=chosen.device),
-        jobs=JobManager(graph, chosen.data_dir / "jobs"),
+        renderer=Renderer(graph, device=chosen.device, roots=folders),
+        jobs=JobManager(
+            graph,
+            chosen.data_dir / "jobs",
+            max_running=chosen.max_jobs,
+            check=lambda options: roots.check_job(options, folders),
+        ),
         owns_store=owns_store,
+        token=chosen.api_token.get_secret_value() if chosen.api_token else auth.new_token(),
     )
 
     @asynccontextmanager
@@ -74,6 +86,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     )
     app.state.relex = state
     errors.install(app)
+    app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES)
+    hosts = auth.trusted_hosts(chosen.api_host, chosen.trusted_hosts)
+    app.add_middleware(auth.TrustedHostMiddleware, allowed=hosts)
     for module in (queries, renders, cypher, jobs):
         app.include_router(module.router)
     if WEB.is_dir():

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
+from starlette.types import Send
 
-from api.jobs import JobConflictError
+from api.jobs import JobConflictError, JobLimitError
+from api.roots import OutsideRootsError
 from ingest.errors import RelexError
 from queries.errors import (
     NotFoundError,
@@ -32,6 +36,8 @@ STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
     (StoreInUseError, status.HTTP_409_CONFLICT),
     (OutdatedGraphError, status.HTTP_409_CONFLICT),
     (JobConflictError, status.HTTP_409_CONFLICT),
+    (JobLimitError, status.HTTP_429_TOO_MANY_REQUESTS),
+    (OutsideRootsError, status.HTTP_403_FORBIDDEN),
     (StoreError, status.HTTP_400_BAD_REQUEST),
     (RelexError, status.HTTP_422_UNPROCESSABLE_CONTENT),
 )
@@ -56,3 +62,14 @@ def install(app: FastAPI) -> None:
     """Answer RelexError and StoreError (and their subclasses) with their status and reason."""
     app.add_exception_handler(RelexError, _answer)
     app.add_exception_handler(StoreError, _answer)
+
+
+async def send_detail(send: Send, code: int, reason: str, *, close: bool = False) -> None:
+    """Answer ``{"detail": reason}`` with status ``code`` straight from ASGI middleware (and
+    close the connection when ``close``: the rest of the request body is not read)."""
+    body = json.dumps({"detail": reason}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": code, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

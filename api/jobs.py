@@ -52,6 +52,10 @@ class JobConflictError(RelexError):
     """A job for the same run is already under way."""
 
 
+class JobLimitError(RelexError):
+    """As many jobs as the server allows are already running (429)."""
+
+
 @dataclass(frozen=True)
 class Job:
     """One ingest job and how far it got: classes and images its run has finished."""
@@ -69,6 +73,8 @@ class Job:
 Progress = Callable[[RunRow | None], None]
 """Called before each write of the worker, with the Run row when that write updates it."""
 Runner = Callable[[IngestOptions, GraphStore, Progress], object]
+Check = Callable[[IngestOptions], None]
+"""Raises (RelexError) for options the server refuses to run."""
 
 
 class ProgressStore(GraphStore):
@@ -131,13 +137,24 @@ def run_ingest(options: IngestOptions, store: GraphStore, progress: Progress) ->
 
 
 class JobManager:
-    """Jobs of one store, persisted under ``folder``; one thread per running job."""
+    """Jobs of one store, persisted under ``folder``; one thread per running job, at most
+    ``max_running`` at once; ``check`` vets each job's options before it starts."""
 
-    def __init__(self, store: GraphStore, folder: Path, *, runner: Runner = run_ingest) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        folder: Path,
+        *,
+        runner: Runner = run_ingest,
+        max_running: int | None = None,
+        check: Check | None = None,
+    ) -> None:
         self.store = store
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self._runner = runner
+        self.max_running = max_running
+        self._check = check
         self._lock = threading.Lock()
         self._cancel: dict[str, threading.Event] = {}
         self._threads: dict[str, threading.Thread] = {}
@@ -176,16 +193,28 @@ class JobManager:
         return sorted(self._load_all(), key=lambda job: job.created_at)
 
     def start(self, options: IngestOptions, *, job_id: str | None = None) -> Job:
-        """Start ``options`` in a thread; JobConflictError if its run already has a live job.
+        """Start ``options`` in a thread; JobConflictError if its run already has a live job,
+        JobLimitError if ``max_running`` jobs are live, the check's error if it refuses them.
 
         Passing the id of a finished job starts that job again (a resume of its run)."""
+        if self._check is not None:
+            self._check(options)
         with self._lock:
-            for other in self._load_all():
-                live = other.status in ("queued", "running") and other.id in self._threads
-                if live and other.options["run"] == options.run:
+            live = [
+                other
+                for other in self._load_all()
+                if other.status in ("queued", "running") and other.id in self._threads
+            ]
+            for other in live:
+                if other.options["run"] == options.run:
                     raise JobConflictError(
                         f"run {options.run} already has job {other.id} {other.status}"
                     )
+            if self.max_running is not None and len(live) >= self.max_running:
+                raise JobLimitError(
+                    f"{len(live)} jobs are running, as many as this server runs at once "
+                    f"(RELEX_MAX_JOBS={self.max_running}): wait for one to finish or cancel one"
+                )
             job = Job(id=job_id or uuid.uuid4().hex, options=dataclasses.asdict(options))
             self._save(job)
             cancel = threading.Event()

@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -24,6 +25,7 @@ from PIL import Image
 from torch import Tensor
 
 from api.errors import UploadError
+from api.roots import check_served
 from ingest.datasets import BaseDataset, open_dataset
 from ingest.errors import RelexError
 from ingest.explain import pick_device
@@ -163,11 +165,20 @@ def parse_neuron(neuron: str) -> tuple[str, str, int]:
 
 
 class Renderer:
-    """Renders for the runs of ``store`` on ``device``; models and renders are cached."""
+    """Renders for the runs of ``store`` on ``device``; models and renders are cached. With
+    ``roots``, a run whose dataset folder lies outside them is refused (OutsideRootsError)."""
 
-    def __init__(self, store: GraphStore, *, device: str = "auto", cache_size: int = 128) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        *,
+        device: str = "auto",
+        cache_size: int = 128,
+        roots: Sequence[Path] | None = None,
+    ) -> None:
         self.store = store
         self.device = pick_device(device)
+        self.roots = roots
         self._models: LRUCache[tuple[str, str], LoadedModel] = LRUCache(4)
         self._runs: LRUCache[tuple[str, str], RunModel] = LRUCache(16)
         self._datasets: LRUCache[str, BaseDataset] = LRUCache(8)
@@ -184,6 +195,8 @@ class Renderer:
 
     def _load_run(self, run: RunRow) -> RunModel:
         params = render_params(run)
+        if self.roots is not None:
+            check_served(params["dataset"], self.roots)
         model, weights = params["model"], params["weights"]
         with self._lock:
             loaded = self._models.get_or_make((model, weights), lambda: self._load(model, weights))

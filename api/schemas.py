@@ -164,14 +164,15 @@ class ErrorOut(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": reason}
     for code, reason in {
-        400: "Bad query or store problem",
-        401: "Bearer token missing",
-        403: "Refused: a write through the console, or a wrong token",
+        400: "Bad query or store problem, or a Host header this server does not trust",
+        401: "Token missing",
+        403: "Refused: a write through the console, a wrong token, data outside the roots",
         404: "Unknown run, class, layer, neuron, image or job",
         408: "Query past its time limit",
         409: "Conflict: a job already under way, or the store in use",
-        413: "Upload over 20 MB",
+        413: "Request body over 20 MB, or an image with too many pixels",
         415: "Upload not an image",
         422: "Arguments out of range or not fitting the run",
+        429: "As many jobs as the server runs at once are running",
     }.items()
 }

@@ -1,20 +1,55 @@
-"""``relex serve``: the API under uvicorn, on 127.0.0.1:8000 unless the settings say otherwise."""
+"""``relex serve``: the API under uvicorn, on 127.0.0.1:8000 unless the settings say otherwise.
+
+At start it prints the page's URL with the access token in it (``?token=...``), as Jupyter
+does: the token is RELEX_API_TOKEN, or a fresh random one when that is unset. Binding an address
+other than loopback is warned about, since anyone who can reach it can then use the server.
+"""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 
 from api.app import create_app
+from api.auth import is_loopback
 from queries.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def page_url(settings: Settings, token: str) -> str:
+    """The page's address with the token, for a browser on this machine."""
+    host = settings.api_host
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{settings.api_port}/?token={token}"
+
+
+def announce(app: FastAPI, settings: Settings) -> None:
+    """Warn about a non-loopback address; print the page's URL with its token."""
+    if not is_loopback(settings.api_host):
+        log.warning(
+            "binding %s: the server is reachable from other machines; anyone who can reach the "
+            "port can query the graph and request renders (jobs still need the token). Requests "
+            "must name a trusted host: set RELEX_TRUSTED_HOSTS to this machine's name.",
+            settings.api_host,
+        )
+    token: str = app.state.relex.token
+    made = "" if settings.api_token is not None else " (a new token: RELEX_API_TOKEN is unset)"
+    typer.echo(f"relex serve: open {page_url(settings, token)}{made}", err=True)
 
 
 def serve(settings: Settings) -> None:
     """Run the app until interrupted (blocking); one process, so it owns the embedded store."""
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
+    app = create_app(settings)
+    announce(app, settings)
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port)
 
 
 def serve_command(
@@ -26,7 +61,8 @@ def serve_command(
         Path | None, typer.Option(help="Embedded store file (default: $RELEX_STORE_PATH).")
     ] = None,
 ) -> None:
-    """Serve the API and the web page (127.0.0.1:8000 by default) over the graph store."""
+    """Serve the API and the web page (127.0.0.1:8000 by default) over the graph store; prints
+    the page's URL with its access token."""
     changes: dict[str, object] = {"api_host": host, "api_port": port, "store_path": store}
     settings = get_settings().model_copy(
         update={key: value for key, value in changes.items() if value is not None}

@@ -131,7 +131,9 @@ def make_store(folder: Path) -> tuple[Path, Path]:
 def query_overhead(path: Path, folder: Path, repeats: int) -> None:
     """Median endpoint time minus median function time, per query endpoint."""
     with EmbeddedStore(path) as store:
-        settings = Settings.from_mapping({"RELEX_DATA_DIR": str(folder / "data")})
+        settings = Settings.from_mapping(
+            {"RELEX_DATA_DIR": str(folder / "data"), "RELEX_TRUSTED_HOSTS": "testserver"}
+        )
         client = TestClient(create_app(settings, store=store))
         class_id = analysis.list_classes(store, run="bench")[0].id
         neuron = analysis.top_neurons(store, run="bench", class_id=class_id, k=1)[-1].id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -97,11 +98,20 @@ def demo_command(
                 "store_path": store_path,
                 "api_host": host or settings.api_host,
                 "api_port": port or settings.api_port,
+                "data_roots": _roots_with(settings, imagenet or []),
             }
         )
         shown = "localhost" if served.api_host in ("0.0.0.0", "::") else served.api_host
         typer.echo(f"\nthe explorer: http://{shown}:{served.api_port}/  (Ctrl-C stops it)")
         serve_api(served)
+
+
+def _roots_with(settings: Settings, folders: list[Path]) -> str | None:
+    """The data roots with the demo's image folders added, so the page can show their images."""
+    if not folders:
+        return settings.data_roots
+    configured = settings.data_roots or os.pathsep.join([str(settings.data_dir), str(Path.cwd())])
+    return os.pathsep.join([configured, *(str(folder) for folder in folders)])
 
 
 def serve_api(settings: Settings) -> None:

@@ -16,12 +16,18 @@ variable                   field                       default
 ``RELEX_NEO4J_BATCH_SIZE`` ``neo4j_batch_size``        10000
 ``RELEX_API_HOST``         ``api_host``                ``127.0.0.1``
 ``RELEX_API_PORT``         ``api_port``                8000
-``RELEX_API_TOKEN``        ``api_token``               none (secret; jobs need no token)
+``RELEX_API_TOKEN``        ``api_token``               none (secret; ``relex serve`` makes one)
+``RELEX_DATA_ROOTS``       ``data_roots``              the data folder and the working directory
+``RELEX_MAX_JOBS``         ``max_jobs``                2 (ingest jobs running at once)
+``RELEX_TRUSTED_HOSTS``    ``trusted_hosts``           loopback names and the bound host
 ``RELEX_DEVICE``           ``device``                  ``auto`` (CUDA when present)
 ``RELEX_DATA_DIR``         ``data_dir``                ``relex-data`` (job state, caches, demo)
 =========================  ==========================  =========================================
 
-Empty variables count as unset. A bad value raises :class:`SettingsError` naming the variable.
+``RELEX_DATA_ROOTS`` lists folders as ``PATH`` does (``os.pathsep`` between them);
+``RELEX_TRUSTED_HOSTS`` lists host names, comma-separated (``*.example.org`` matches a domain,
+``*`` any host). Empty variables count as unset. A bad value raises :class:`SettingsError` naming
+the variable.
 """
 
 from __future__ import annotations
@@ -103,6 +109,9 @@ class Settings(BaseSettings):
     api_host: str = Field("127.0.0.1", validation_alias="RELEX_API_HOST")
     api_port: int = Field(8000, validation_alias="RELEX_API_PORT")
     api_token: SecretStr | None = Field(None, validation_alias="RELEX_API_TOKEN")
+    data_roots: str | None = Field(None, validation_alias="RELEX_DATA_ROOTS")
+    max_jobs: int = Field(2, validation_alias="RELEX_MAX_JOBS")
+    trusted_hosts: str | None = Field(None, validation_alias="RELEX_TRUSTED_HOSTS")
     device: str = Field("auto", validation_alias="RELEX_DEVICE")
     data_dir: Path = Field(Path("relex-data"), validation_alias="RELEX_DATA_DIR")
 
@@ -138,14 +147,14 @@ class Settings(BaseSettings):
             raise ValueError(_unknown_engine(value))
         return value
 
-    @field_validator("neo4j_batch_size", "api_port", mode="before")
+    @field_validator("neo4j_batch_size", "api_port", "max_jobs", mode="before")
     @classmethod
     def _positive_integer(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip().isdigit():
             raise ValueError(f"must be a positive integer, got {value!r}")
         return value
 
-    @field_validator("neo4j_batch_size")
+    @field_validator("neo4j_batch_size", "max_jobs")
     @classmethod
     def _batch_at_least_one(cls, value: int) -> int:
         if value < 1:

@@ -1,5 +1,5 @@
-"""Ingest runs as background jobs: start (bearer token when RELEX_API_TOKEN is set), poll,
-cancel, restart."""
+"""Ingest runs as background jobs: start, poll, cancel, restart, each with the server's token
+(:mod:`api.auth`); datasets and weights must lie under the data roots (:mod:`api.roots`)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,20 @@ import dataclasses
 
 from fastapi import APIRouter, status
 
+from api.auth import Authorized
 from api.jobs import Job
 from api.schemas import JobOut, JobRequest
-from api.state import Authorized, State
+from api.state import State
 from ingest.worker import IngestOptions
 
-router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+router = APIRouter(prefix="/api/jobs", tags=["jobs"], dependencies=[Authorized])
 
 
 def _out(job: Job) -> JobOut:
     return JobOut(**dataclasses.asdict(job))
 
 
-@router.post(
-    "", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED, dependencies=[Authorized]
-)
+@router.post("", response_model=JobOut, status_code=status.HTTP_202_ACCEPTED)
 def start_job(state: State, body: JobRequest) -> JobOut:
     """Start an ingest run (the same worker as ``relex ingest``) in the server process."""
     options = IngestOptions(
@@ -44,7 +43,7 @@ def get_job(state: State, job_id: str) -> JobOut:
     return _out(state.jobs.get(job_id))
 
 
-@router.delete("/{job_id}", response_model=JobOut, dependencies=[Authorized])
+@router.delete("/{job_id}", response_model=JobOut)
 def cancel_job(state: State, job_id: str) -> JobOut:
     """Ask a job to stop at its next write (its run can be resumed later)."""
     return _out(state.jobs.cancel(job_id))
@@ -54,7 +53,6 @@ def cancel_job(state: State, job_id: str) -> JobOut:
     "/{job_id}/restart",
     response_model=JobOut,
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[Authorized],
 )
 def restart_job(state: State, job_id: str) -> JobOut:
     """Start an interrupted, failed or cancelled job again: its run resumes class by class."""

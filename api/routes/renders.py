@@ -17,7 +17,6 @@ from api.renders import (
     ImageInput,
     Reference,
     RunModel,
-    SelectionError,
 )
 from api.schemas import (
     ImageOut,
@@ -30,7 +29,7 @@ from api.schemas import (
     SelectionRequest,
 )
 from api.state import State
-from queries import analysis
+from queries import NotFoundError, analysis
 from queries import ids as store_ids
 
 router = APIRouter(prefix="/api", tags=["renders"])
@@ -57,7 +56,7 @@ def images(
     if class_id is not None:
         known = {info.id: info.index for info in analysis.list_classes(state.store, run=run)}
         if class_id not in known:
-            raise SelectionError(f"run {run} has no class {class_id!r}")
+            raise NotFoundError(f"run {run} has no class {class_id!r}")
         classes = [known[class_id]]
     return [
         ImageOut(

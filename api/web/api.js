@@ -8,6 +8,27 @@ export class ApiError extends Error {
   }
 }
 
+// The server's access token, from the page's own URL (relex serve prints /?token=...): kept for
+// the tab's session, taken out of the address bar, and sent with every call.
+const TOKEN_KEY = "relex-token";
+
+function readToken() {
+  const url = new URL(window.location.href);
+  const given = url.searchParams.get("token");
+  if (given) {
+    window.sessionStorage.setItem(TOKEN_KEY, given);
+    url.searchParams.delete("token");
+    window.history.replaceState(window.history.state, "", url.toString());
+  }
+  return given || window.sessionStorage.getItem(TOKEN_KEY);
+}
+
+const token = readToken();
+
+function withToken(headers) {
+  return token ? { ...headers, Authorization: `Bearer ${token}` } : headers;
+}
+
 function query(params) {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -47,7 +68,7 @@ async function failure(response) {
 async function send(path, init) {
   let response;
   try {
-    response = await fetch(path, init);
+    response = await fetch(path, { ...init, headers: withToken(init.headers ?? {}) });
   } catch (error) {
     throw new ApiError(0, `the server did not answer (${error.message})`);
   }

@@ -48,7 +48,15 @@ def api_run(tmp_path_factory: pytest.TempPathFactory, checkpoint: Path) -> Itera
 
 
 def settings_for(data_dir: Path, **values: str) -> Settings:
-    return Settings.from_mapping({"RELEX_DATA_DIR": str(data_dir), "RELEX_DEVICE": "cpu", **values})
+    """Settings over ``data_dir`` on the CPU that trust TestClient's host name."""
+    return Settings.from_mapping(
+        {
+            "RELEX_DATA_DIR": str(data_dir),
+            "RELEX_DEVICE": "cpu",
+            "RELEX_TRUSTED_HOSTS": "testserver",
+            **values,
+        }
+    )
 
 
 @pytest.fixture(scope="session")

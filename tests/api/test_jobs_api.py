@@ -1,14 +1,19 @@
 """Ingest jobs: a job runs the worker in the server and its run lands in the store; state is
 on disk, so a restart reports a cut-off job as interrupted and it can be started again; cancel
-stops at the next write; with RELEX_API_TOKEN set, starting and cancelling need the token."""
+stops at the next write; every job endpoint needs the server's token (RELEX_API_TOKEN, or one
+the app makes); datasets and weights must lie under the data roots, whose errors say the same
+for a path that is missing and one that is outside; running jobs and synthetic sizes are capped."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import threading
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -16,6 +21,7 @@ from api.jobs import JobManager, Progress
 from ingest.worker import IngestOptions
 from queries import GraphStore
 from queries.embedded import EmbeddedStore
+from queries.settings import Settings
 from tests.api.conftest import DATASET, settings_for
 
 
@@ -23,6 +29,17 @@ from tests.api.conftest import DATASET, settings_for
 def store(tmp_path: Path) -> GraphStore:
     with EmbeddedStore(tmp_path / "jobs.kuzu") as handle:
         yield handle  # type: ignore[misc]
+
+
+def job_settings(data_dir: Path, checkpoint: Path, **values: str) -> Settings:
+    """Settings whose data roots hold the data folder and the checkpoint's folder."""
+    roots = os.pathsep.join([str(data_dir), str(checkpoint.parent)])
+    return settings_for(data_dir, RELEX_DATA_ROOTS=roots, **values)
+
+
+def bearer(app: FastAPI) -> dict[str, str]:
+    """The header that carries ``app``'s token."""
+    return {"Authorization": f"Bearer {app.state.relex.token}"}
 
 
 def job_body(checkpoint: Path, run: str = "j1") -> dict[str, object]:
@@ -42,8 +59,8 @@ def job_body(checkpoint: Path, run: str = "j1") -> dict[str, object]:
 def test_a_job_runs_the_worker_and_its_run_is_queryable(
     tmp_path: Path, store: GraphStore, checkpoint: Path
 ) -> None:
-    app = create_app(settings_for(tmp_path / "data"), store=store)
-    client = TestClient(app)
+    app = create_app(job_settings(tmp_path / "data", checkpoint), store=store)
+    client = TestClient(app, headers=bearer(app))
     started = client.post("/api/jobs", json=job_body(checkpoint))
     assert started.status_code == 202, started.text
     job_id = started.json()["id"]
@@ -56,25 +73,46 @@ def test_a_job_runs_the_worker_and_its_run_is_queryable(
     assert saved["status"] == "done"
 
 
-def test_the_token_guards_starting_and_cancelling(
+def test_the_token_guards_every_job_endpoint(
     tmp_path: Path, store: GraphStore, checkpoint: Path
 ) -> None:
-    app = create_app(settings_for(tmp_path / "data", RELEX_API_TOKEN="s3cret"), store=store)
+    settings = job_settings(tmp_path / "data", checkpoint, RELEX_API_TOKEN="s3cret")
+    app = create_app(settings, store=store)
     client = TestClient(app)
     missing = client.post("/api/jobs", json=job_body(checkpoint))
-    assert missing.status_code == 401 and "bearer token" in missing.json()["detail"]
+    assert missing.status_code == 401 and "token" in missing.json()["detail"]
+    assert missing.headers["www-authenticate"] == "Bearer"
     wrong = client.post(
         "/api/jobs", json=job_body(checkpoint), headers={"Authorization": "Bearer nope"}
     )
     assert wrong.status_code == 403 and "not this server's" in wrong.json()["detail"]
-    assert client.delete("/api/jobs/" + "0" * 32).status_code == 401
-    assert client.get("/api/jobs").status_code == 200
+    for method, path in (
+        ("DELETE", "/api/jobs/" + "0" * 32),
+        ("POST", "/api/jobs/" + "0" * 32 + "/restart"),
+        ("GET", "/api/jobs"),
+        ("GET", "/api/jobs/" + "0" * 32),
+    ):
+        assert client.request(method, path).status_code == 401, (method, path)
+        assert client.request(method, path, params={"token": "nope"}).status_code == 403
     assert client.get("/api/runs").json() == []
+    assert client.get("/api/jobs", params={"token": "s3cret"}).json() == []
     good = client.post(
         "/api/jobs", json=job_body(checkpoint), headers={"Authorization": "Bearer s3cret"}
     )
     assert good.status_code == 202
     app.state.relex.jobs.wait(good.json()["id"], timeout=120)
+
+
+def test_without_a_configured_token_the_app_makes_one(tmp_path: Path, store: GraphStore) -> None:
+    first = create_app(settings_for(tmp_path / "a"), store=store)
+    second = create_app(settings_for(tmp_path / "b"), store=store)
+    token = first.state.relex.token
+    assert len(token) >= 32 and token != second.state.relex.token
+    client = TestClient(first)
+    assert client.post("/api/jobs", json={"run": "x", "dataset": DATASET}).status_code == 401
+    assert client.get("/api/jobs").status_code == 401
+    assert client.get("/api/jobs", headers=bearer(second)).status_code == 403
+    assert client.get("/api/jobs", headers=bearer(first)).json() == []
 
 
 def test_a_cut_off_job_is_interrupted_after_a_restart_and_starts_again(
@@ -123,9 +161,80 @@ def test_cancel_stops_the_job_at_its_next_write(tmp_path: Path, store: GraphStor
 
 
 def test_bad_job_requests_are_4xx(tmp_path: Path, store: GraphStore, checkpoint: Path) -> None:
-    client = TestClient(create_app(settings_for(tmp_path / "data"), store=store))
+    app = create_app(job_settings(tmp_path / "data", checkpoint), store=store)
+    client = TestClient(app, headers=bearer(app))
     assert client.post("/api/jobs", json={"run": "a/b", "dataset": DATASET}).status_code == 422
     assert client.get("/api/jobs/not-a-job").status_code == 404
-    failed = client.post("/api/jobs", json={**job_body(checkpoint), "dataset": "nosuch:x"})
-    job = client.app.state.relex.jobs.wait(failed.json()["id"], timeout=60)  # type: ignore[attr-defined]
-    assert job.status == "failed" and "nosuch" in (job.error or "")
+    unknown = client.post("/api/jobs", json={**job_body(checkpoint), "dataset": "nosuch:x"})
+    assert unknown.status_code == 422 and "KIND:LOCATION" in unknown.json()["detail"]
+    bad = client.post("/api/jobs", json={**job_body(checkpoint), "weights": str(checkpoint) + "x"})
+    assert bad.status_code == 422 and client.get("/api/jobs").json() == []
+
+
+def refusal(client: TestClient, checkpoint: Path, **body: object) -> tuple[int, str]:
+    """Status and reason of a job request whose body differs from ``job_body`` by ``body``."""
+    answer = client.post("/api/jobs", json={**job_body(checkpoint), **body})
+    return answer.status_code, re.sub(r"'[^']*'", "<path>", answer.json()["detail"])
+
+
+def test_paths_outside_the_roots_read_like_missing_ones(
+    tmp_path: Path, store: GraphStore, checkpoint: Path
+) -> None:
+    data = tmp_path / "data"
+    (data / "inside").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    (outside / "classes").mkdir(parents=True)
+    secret = outside / "secret.pt"
+    secret.write_bytes(checkpoint.read_bytes())
+    (data / "link").symlink_to(outside / "classes")
+    app = create_app(job_settings(data, checkpoint), store=store)
+    client = TestClient(app, headers=bearer(app))
+
+    folders = [
+        refusal(client, checkpoint, dataset=f"imagefolder:{folder}")
+        for folder in (outside / "classes", tmp_path / "missing", data / "link", data / "nothing")
+    ]
+    assert folders[0][0] == 422 and "not a folder under the data roots" in folders[0][1]
+    assert all(answer == folders[0] for answer in folders), folders
+    files = [
+        refusal(client, checkpoint, weights=str(path))
+        for path in (secret, tmp_path / "missing.pt", data / "inside")
+    ]
+    assert files[0][0] == 422 and "not a file under the data roots" in files[0][1]
+    assert all(answer == files[0] for answer in files), files
+    masks = refusal(client, checkpoint, dataset=f"imagefolder:{data / 'inside'}?masks={outside}")
+    assert masks[0] == 422 and "masks folder" in masks[1]
+    assert client.get("/api/jobs").json() == []
+
+
+def test_synthetic_datasets_are_capped(tmp_path: Path, store: GraphStore, checkpoint: Path) -> None:
+    app = create_app(job_settings(tmp_path / "data", checkpoint), store=store)
+    client = TestClient(app, headers=bearer(app))
+    many = client.post(
+        "/api/jobs", json={**job_body(checkpoint), "dataset": "synthetic:shapes-a?n=10000000"}
+    )
+    assert many.status_code == 422 and "n=10000000" in many.json()["detail"]
+    wide = client.post(
+        "/api/jobs", json={**job_body(checkpoint), "dataset": "synthetic:shapes-a?size=100000"}
+    )
+    assert wide.status_code == 422 and "size=100000" in wide.json()["detail"]
+
+
+def test_running_jobs_are_capped(tmp_path: Path, store: GraphStore, checkpoint: Path) -> None:
+    release = threading.Event()
+
+    def stuck(options: IngestOptions, graph: GraphStore, progress: Progress) -> None:
+        release.wait(30)
+
+    settings = job_settings(tmp_path / "data", checkpoint, RELEX_MAX_JOBS="2")
+    app = create_app(settings, store=store)
+    state = app.state.relex
+    state.jobs = JobManager(store, tmp_path / "jobs", runner=stuck, max_running=settings.max_jobs)
+    client = TestClient(app, headers=bearer(app))
+    started = [client.post("/api/jobs", json=job_body(checkpoint, f"c{i}")) for i in range(3)]
+    assert [answer.status_code for answer in started] == [202, 202, 429]
+    assert "RELEX_MAX_JOBS=2" in started[2].json()["detail"]
+    release.set()
+    for answer in started[:2]:
+        assert state.jobs.wait(answer.json()["id"], timeout=30).status == "done"
+    assert client.post("/api/jobs", json=job_body(checkpoint, "c3")).status_code == 202

@@ -100,11 +100,14 @@ def test_comparisons_and_neuron_detail(client: TestClient, api_run: ApiRun) -> N
         ("/api/neurons/detail", {"run": "r1", "neuron": "smallcnn64/fc5/99"}),
         ("/api/compare/datasets", {"run_a": "r1", "run_b": "nope"}),
         ("/api/jobs/0123456789abcdef0123456789abcdef", {}),
+        ("/api/runs/r1/images", {"class_id": "shapes-a/5"}),
+        ("/api/runs/r1/images", {"class_id": "nope"}),
     ],
 )
 def test_unknown_ids_are_404_with_a_reason(
     client: TestClient, path: str, params: dict[str, str]
 ) -> None:
-    got = client.get(path, params=params)
+    token = {"Authorization": f"Bearer {client.app.state.relex.token}"}  # type: ignore[attr-defined]
+    got = client.get(path, params=params, headers=token)
     assert got.status_code == 404, got.text
     assert isinstance(got.json()["detail"], str) and got.json()["detail"]
