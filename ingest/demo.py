@@ -5,7 +5,7 @@
 2. :func:`ingest_demo`: explain held-out images of both synthetic variants, ``shapes-a`` and
    its shifted twin ``shapes-b``, into one store (two runs, so classes can be compared across
    datasets). The worker commits class by class, so an interrupted demo resumes where it stopped;
-3. :func:`example_queries`: three Cypher queries that work on the runs just made.
+3. :func:`example_queries`: four Cypher queries that work on the runs just made.
 
 :func:`imagenet_runs` does step 2 for ImageNet VGG16 on Imagenette/Imagewoof folders instead,
 when the ImageNet weights are on disk.
@@ -195,9 +195,10 @@ def _ingest(options: IngestOptions, store: GraphStore, *, progress: bool) -> Run
 
 
 def example_queries(*, store: GraphStore, runs: Sequence[RunRow]) -> tuple[ExampleQuery, ...]:
-    """Three read-only queries on ``runs`` (the first two runs when there are two): the top
-    neurons of a class in a hidden layer, the flows into the class's output neuron, and the
-    neurons whose relevance for the same class shifts most between the two datasets."""
+    """Four read-only queries on ``runs`` (the first two runs when there are two): the top
+    neurons of a class in a hidden layer, the flows into the class's output neuron, the
+    neurons whose relevance for the same class shifts most between the two datasets, and the
+    class's stored critical path of evidence for it."""
     if not runs:
         raise RelexError("no runs to write example queries for")
     first = runs[0]
@@ -234,6 +235,14 @@ def example_queries(*, store: GraphStore, runs: Sequence[RunRow]) -> tuple[Examp
             f"AND a.name = b.name AND n.layer = {_text(hidden)} "
             "RETURN a.name AS class, n.id AS neuron, ra.mean AS mean_a, rb.mean AS mean_b "
             "ORDER BY abs(ra.mean - rb.mean) DESC LIMIT 5",
+        ),
+        ExampleQuery(
+            f"the path that carries the most evidence for '{name}' in {first.id}, output first "
+            "(the score is the relevance it carries)",
+            f"MATCH (p:CriticalPath)-[s:STEP]->(n:Neuron) "
+            f"WHERE p.run = {_text(first.id)} AND p.class = {_text(classes[0]['id'])} "
+            "AND p.sign = 'positive' AND p.rank = 1 "
+            "RETURN s.position AS step, n.id AS neuron, p.score AS score ORDER BY step",
         ),
     )
 

@@ -27,6 +27,7 @@ from ingest.demo import (
 )
 from ingest.errors import RelexError
 from queries import GraphStore, StoreSettings, open_store
+from queries.analysis import critical_paths
 
 RELEX = str(Path(sys.executable).parent / "relex")
 TINY: dict[str, Any] = {"images_per_class": 2, "top_k": 3, "batch_size": 4, "device": "cpu"}
@@ -108,8 +109,8 @@ def test_runs_record_the_checkpoint_by_absolute_path(
 
 
 def test_critical_paths_exist_for_every_class(reference: Path) -> None:
-    """From each class's own output logit (the demo model's outputs are the shape classes in
-    order) down to the input."""
+    """Evidence for each class from its own output logit (the demo model's outputs are the
+    shape classes in order) down to the first convolution, and the stored paths agree."""
     analysis = pytest.importorskip("queries.analysis")
     with store_at(reference, read_only=True) as store:
         for variant in ("shapes-a", "shapes-b"):
@@ -120,18 +121,29 @@ def test_critical_paths_exist_for_every_class(reference: Path) -> None:
                 )
                 assert found.source == f"{run.model}/fc5/{index}"
                 assert len(found.paths) == 3, f"no critical paths for {variant}/{index}"
-                assert found.paths[0].neurons[-1].startswith(f"{run.model}/input/")
+                assert found.paths[0].neurons[-1].startswith(f"{run.model}/conv1_1/")
+                assert all(path.score > 0 for path in found.paths)
+                (stored,) = store.query(
+                    "MATCH (p:CriticalPath) WHERE p.run = $run AND p.class = $class "
+                    "AND p.sign = 'positive' AND p.rank = 1 RETURN p.score AS score",
+                    {"run": run.id, "class": f"{variant}/{index}"},
+                )
+                assert stored["score"] == pytest.approx(found.paths[0].score)
 
 
 def test_the_example_queries_run_on_the_demo_graph(reference: Path) -> None:
     with store_at(reference, read_only=True) as store:
         runs = [store.get_run("demo-shapes-a"), store.get_run("demo-shapes-b")]
         examples = example_queries(store=store, runs=runs)
-        assert len(examples) == 3
-        for example in examples:
+        assert len(examples) == 4
+        for example in examples[:3]:
             rows = store.query(example.cypher)
             assert 1 <= len(rows) <= 5, example.cypher
         shifted = store.query(examples[2].cypher)
+        path = [row["neuron"] for row in store.query(examples[3].cypher)]
+        class_id = store.query_named("run_classes", {"run": "demo-shapes-a"})[0]["id"]
+        best = critical_paths(store, run="demo-shapes-a", class_id=class_id, k=1).paths[0]
+    assert tuple(path) == best.neurons
     gaps = [abs(row["mean_a"] - row["mean_b"]) for row in shifted]
     assert gaps == sorted(gaps, reverse=True)
 
