@@ -39,3 +39,8 @@ class CypherSyntaxError(QueryError):
 
 class QueryTimeoutError(QueryError):
     """A console query ran past its time limit and was stopped."""
+
+
+class QueryTooComplexError(CypherSyntaxError):
+    """A console query is over a limit checked before the database parses it: its length, its
+    number of terms, how deep its brackets nest, or the size of a ``range()``."""
