@@ -149,13 +149,16 @@ def _run_embedded(
         connection.execute("BEGIN TRANSACTION READ ONLY")
         watchdog.start()
         try:
-            statement = engine.PreparedStatement(connection, cypher)
-            result = connection.execute(statement, used_params(cypher, params))
+            used = used_params(cypher, params)
+            statement = engine.PreparedStatement(connection, cypher, used)
+            result = connection.execute(statement, used)
             try:
                 return _fetch_embedded(result, max_rows)
             finally:
                 result.close()
         except (RuntimeError, TypeError, ValueError) as exc:  # the binding's words for bad input
+            if store.closed:
+                raise StoreError(f"{store.describe()} was closed while the query ran") from None
             raise _embedded_error(str(exc), timeout_s, store.buffer_pool_mb) from None
         finally:
             watchdog.cancel()

@@ -199,12 +199,12 @@ def check_text(cypher: str, params: Mapping[str, Any]) -> None:
             f"{MAX_QUERY_CHARS:,} (pass long values as parameters); nothing was run"
         )
     found = tokens(cypher)
+    _check_nesting(found)
     if len(found) > MAX_TOKENS:
         raise QueryTooComplexError(
             f"the query has {len(found):,} terms (words, numbers, operators); the console takes "
             f"at most {MAX_TOKENS:,} (pass long lists as parameters); nothing was run"
         )
-    _check_nesting(found)
     for at, word in _keywords(found):
         if word in FILE_KEYWORDS:
             raise _refusal(word)

@@ -137,6 +137,11 @@ class EmbeddedStore(GraphStore):
         self._closed = False
         log.info("opened %s with %s%s", self.describe(), engine, " (read-only)" * read_only)
 
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` has begun."""
+        return self._closed
+
     def describe(self) -> str:
         """The store's path, for messages."""
         return f"store {self.path}"

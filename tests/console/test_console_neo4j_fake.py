@@ -175,7 +175,7 @@ def test_writes_are_refused_and_the_graph_is_unchanged(
         run_read_only(store, cypher)
     assert server.runs == []
     if cypher.startswith(("LOAD", "CALL")):  # files and procedures never reach the server
-        with pytest.raises(WriteRefusedError, match="refused: (LOAD|procedure)"):
+        with pytest.raises(WriteRefusedError, match=r"refused: (LOAD|procedure)"):
             execute_read_only(store, cypher)
         assert server.runs == []
     else:
