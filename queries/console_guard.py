@@ -91,7 +91,7 @@ _TOKEN = re.compile(
 _NAME_BEFORE = frozenset({".", ":", "$", "AS"})
 """A word right after these is a property, label, parameter or alias."""
 _EXPRESSION_BEFORE = frozenset(
-    {",", "=", "<", ">", "+", "-", "/", "%", "^"}
+    {",", "[", "=", "<", ">", "+", "-", "/", "%", "^"}
     | {"RETURN", "WITH", "WHERE", "AND", "OR", "XOR", "NOT", "IN", "IS", "DISTINCT", "BY"}
     | {"SKIP", "LIMIT", "UNWIND", "CASE", "WHEN", "THEN", "ELSE", "CONTAINS"}
 )
