@@ -69,12 +69,14 @@ def default_buffer_pool_mb() -> int:
 
 def _signature(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...] | None:
     """The parameters' names and value types, which a prepared statement is bound to; None
-    when one is a table (``LOAD FROM $rows``), which a statement must not outlive."""
+    when one is a table (``LOAD FROM $rows``), which a statement must not outlive, or a
+    nested value whose type the name would not pin down."""
+    scalar = (bool, int, float, str, type(None))
     kinds = []
     for name, value in sorted(params.items()):
-        if isinstance(value, list | tuple):
+        if isinstance(value, list | tuple) and all(isinstance(item, scalar) for item in value):
             kind = "list:" + ",".join(sorted({type(item).__name__ for item in value}))
-        elif isinstance(value, bool | int | float | str | type(None)):
+        elif isinstance(value, scalar):
             kind = type(value).__name__
         else:
             return None
