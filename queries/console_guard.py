@@ -176,7 +176,9 @@ def _refusal(word: str) -> WriteRefusedError:
 def screen(cypher: str) -> None:
     """Refuse (WriteRefusedError) a query that writes, touches files or the set-up, controls
     transactions or calls a procedure not known to only read; CypherSyntaxError for an empty
-    text or one of several statements. Runs nothing."""
+    text or one of several statements, QueryTooComplexError for one too long to read. Runs
+    nothing."""
+    _check_length(cypher)  # before the tokens: a long text would take long to split
     found = tokens(cypher)
     if not found:
         raise CypherSyntaxError("the query is empty: write one Cypher statement, e.g. MATCH ...")
@@ -193,11 +195,7 @@ def screen(cypher: str) -> None:
 def check_text(cypher: str, params: Mapping[str, Any]) -> None:
     """The checks no caller can skip: complexity limits (QueryTooComplexError), file access
     and procedures off the list (WriteRefusedError), and the ``range()`` bound."""
-    if len(cypher) > MAX_QUERY_CHARS:
-        raise QueryTooComplexError(
-            f"the query is {len(cypher):,} characters long; the console takes at most "
-            f"{MAX_QUERY_CHARS:,} (pass long values as parameters); nothing was run"
-        )
+    _check_length(cypher)
     found = tokens(cypher)
     _check_nesting(found)
     if len(found) > MAX_TOKENS:
@@ -211,6 +209,14 @@ def check_text(cypher: str, params: Mapping[str, Any]) -> None:
         if word == "CALL":
             _refuse_procedure(found, at)
     _check_ranges(found, params)
+
+
+def _check_length(cypher: str) -> None:
+    if len(cypher) > MAX_QUERY_CHARS:
+        raise QueryTooComplexError(
+            f"the query is {len(cypher):,} characters long; the console takes at most "
+            f"{MAX_QUERY_CHARS:,} (pass long values as parameters); nothing was run"
+        )
 
 
 def _check_nesting(found: list[Token]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from queries.console import READ_PROCEDURES, screen
-from queries.errors import CypherSyntaxError, WriteRefusedError
+from queries.errors import CypherSyntaxError, QueryTooComplexError, WriteRefusedError
 
 REFUSED = {
     "CREATE (:Model {id: 'x'})": "CREATE",
@@ -131,3 +131,8 @@ def test_keywords_as_aliases_and_in_expressions_pass(query: str) -> None:
 def test_writes_after_an_alias_or_expression_are_still_refused(query: str, word: str) -> None:
     with pytest.raises(WriteRefusedError, match=rf"refused: {word} "):
         screen(query)
+
+
+def test_a_text_too_long_to_read_is_refused_before_it_is_split() -> None:
+    with pytest.raises(QueryTooComplexError, match="characters long"):
+        screen("/*" * 500_000)
