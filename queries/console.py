@@ -1,14 +1,20 @@
 """The read-only Cypher console: user-written queries with a time limit and a row cap.
 
-Two guards, so that a write never reaches the graph:
+Three guards, so that a write never reaches the graph and no text reaches a file or crashes
+the process (the checks on the text are in :mod:`queries.console_guard`):
 
 1. :func:`screen` reads the query's tokens (outside string literals, quoted names and
    comments) and refuses write clauses, file access, transaction control and procedures that
    are not on :data:`READ_PROCEDURES`, with a message that names the word, before anything
    runs; a text of several statements is refused too.
-2. :func:`execute_read_only` runs what passes in a read-only transaction that the database
-   itself enforces: ``BEGIN TRANSACTION READ ONLY`` on the Kuzu family (with
-   ``Connection.set_query_timeout``), a ``READ_ACCESS`` session and ``execute_read`` with a
+2. :func:`execute_read_only`, which callers may reach without the screen, always checks the
+   text first: complexity limits that keep the parser from crashing, file access and
+   procedures off the list (a database's read-only transaction lets ``LOAD FROM``,
+   ``COPY ... TO`` and ``EXPORT DATABASE`` run), and the size of ``range()``.
+3. What passes runs in a read-only transaction that the database itself enforces:
+   ``BEGIN TRANSACTION READ ONLY`` on the Kuzu family, on a connection of its own (so the
+   store's other queries never wait for it) with a query timeout and a watchdog that
+   interrupts it at the limit; a ``READ_ACCESS`` session and ``execute_read`` with a
    transaction timeout on Neo4j.
 
 Values come back JSON-ready: nodes, relationships and paths as maps, decimals as floats,
@@ -18,8 +24,9 @@ temporal values as ISO text, non-finite floats as null (JSON has no NaN).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
-import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -31,6 +38,7 @@ import neo4j
 from neo4j.exceptions import DriverError, Neo4jError
 from neo4j.graph import Node, Path, Relationship
 
+from queries.console_guard import READ_PROCEDURES, WRITE_KEYWORDS, check_text, screen
 from queries.embedded import EmbeddedStore, used_params
 from queries.engines import load_engine
 from queries.errors import (
@@ -43,66 +51,19 @@ from queries.errors import (
 from queries.neo4j_store import Neo4jStore
 from queries.store import GraphStore
 
+log = logging.getLogger(__name__)
+
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MAX_ROWS = 1000
-
-_WHY = {
-    "changes the graph": ("CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "FOREACH"),
-    "changes the schema": ("DROP", "ALTER", "RENAME", "COMMENT", "ANALYZE"),
-    "reads or writes files": ("LOAD", "COPY", "IMPORT", "EXPORT"),
-    "changes the database set-up": ("INSTALL", "UNINSTALL", "ATTACH", "USE"),
-    "controls transactions (each console query runs in its own read-only one)": (
-        "BEGIN",
-        "COMMIT",
-        "ROLLBACK",
-        "CHECKPOINT",
-    ),
-    "administers the server": ("GRANT", "DENY", "REVOKE", "START", "STOP", "TERMINATE"),
-}
-WRITE_KEYWORDS: dict[str, str] = {word: why for why, words in _WHY.items() for word in words}
-
-READ_PROCEDURES = frozenset(
-    {
-        # Kuzu family
-        "show_tables",
-        "table_info",
-        "show_connection",
-        "current_setting",
-        "db_version",
-        "show_functions",
-        "show_indexes",
-        "show_macros",
-        # Neo4j (and APOC core's read-only graph algorithms)
-        "db.labels",
-        "db.relationshiptypes",
-        "db.propertykeys",
-        "db.schema.visualization",
-        "db.schema.nodetypeproperties",
-        "db.schema.reltypeproperties",
-        "dbms.components",
-        "apoc.algo.dijkstra",
-        "apoc.algo.astar",
-        "apoc.algo.allsimplepaths",
-        "apoc.path.expand",
-        "apoc.path.expandconfig",
-        "apoc.path.subgraphnodes",
-        "apoc.path.subgraphall",
-        "apoc.path.spanningtree",
-        "apoc.meta.schema",
-        "apoc.meta.stats",
-    }
-)
-
-_TOKEN = re.compile(
-    r"""
-    (?P<comment>//[^\n]*|/\*.*?\*/)
-    |(?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-    |(?P<quoted>`(?:[^`]|``)*`)
-    |(?P<word>[A-Za-z_][A-Za-z0-9_]*)
-    |(?P<symbol>\S)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+__all__ = [
+    "READ_PROCEDURES",
+    "WRITE_KEYWORDS",
+    "ConsoleResult",
+    "execute_read_only",
+    "jsonable",
+    "run_read_only",
+    "screen",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,79 +79,6 @@ class ConsoleResult:
     def records(self) -> list[dict[str, Any]]:
         """The rows as maps keyed by column name."""
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
-
-
-@dataclass(frozen=True, slots=True)
-class _Token:
-    kind: str
-    text: str
-
-
-def _tokens(cypher: str) -> list[_Token]:
-    """Words and symbols of ``cypher``; comments dropped, literals and quoted names kept whole
-    (an unterminated literal falls apart into symbols and words, which are then screened)."""
-    found = []
-    for match in _TOKEN.finditer(cypher):
-        kind = match.lastgroup or "symbol"
-        if kind != "comment":
-            found.append(_Token(kind, match.group()))
-    return found
-
-
-def _is_keyword(tokens: list[_Token], at: int) -> bool:
-    """False for a word used as a property, label, parameter or map key (``n.set``, ``$load``,
-    ``{set: 1}``), where it cannot start a clause."""
-    before = tokens[at - 1].text if at > 0 else ""
-    after = tokens[at + 1].text if at + 1 < len(tokens) else ""
-    return before not in {".", ":", "$"} and after != ":"
-
-
-def _procedure_name(tokens: list[_Token], at: int) -> str | None:
-    """The dotted procedure name after the CALL at ``at``; None for a ``CALL { ... }``
-    subquery."""
-    parts: list[str] = []
-    index = at + 1
-    while index < len(tokens):
-        token = tokens[index]
-        if token.kind in {"word", "quoted"}:
-            parts.append(token.text.strip("`"))
-        elif token.text != ".":
-            break
-        index += 1
-    if not parts:
-        if index < len(tokens) and tokens[index].text == "{":
-            return None
-        return ""
-    return ".".join(parts)
-
-
-def screen(cypher: str) -> None:
-    """Refuse (WriteRefusedError) a query that writes, touches files or the set-up, controls
-    transactions or calls a procedure not known to only read; CypherSyntaxError for an empty
-    text or one of several statements. Runs nothing."""
-    tokens = _tokens(cypher)
-    if not tokens:
-        raise CypherSyntaxError("the query is empty: write one Cypher statement, e.g. MATCH ...")
-    for at, token in enumerate(tokens):
-        if token.kind != "word" or not _is_keyword(tokens, at):
-            continue
-        word = token.text.upper()
-        if word in WRITE_KEYWORDS:
-            raise WriteRefusedError(
-                f"refused: {word} {WRITE_KEYWORDS[word]}; the console only reads "
-                "(MATCH ... RETURN ...) and nothing was run"
-            )
-        if word == "CALL":
-            name = _procedure_name(tokens, at)
-            if name is not None and name.lower() not in READ_PROCEDURES:
-                raise WriteRefusedError(
-                    f"refused: procedure {name or '(unnamed)'!r} is not on the console's list "
-                    f"of read-only procedures ({', '.join(sorted(READ_PROCEDURES))}); "
-                    "nothing was run"
-                )
-    ends = [at for at, token in enumerate(tokens) if token.text == ";"]
-    if ends and any(token.text != ";" for token in tokens[ends[0] :]):
-        raise CypherSyntaxError("the console runs one statement at a time: remove the ';'")
 
 
 def run_read_only(
@@ -220,11 +108,13 @@ def execute_read_only(
     max_rows: int = DEFAULT_MAX_ROWS,
 ) -> ConsoleResult:
     """Run ``cypher`` in a database-enforced read-only transaction without screening it first
-    (:func:`run_read_only` screens; this is the guard behind the screen)."""
+    (:func:`run_read_only` screens; this is the guard behind the screen). The text's limits,
+    file access and ``range()`` are checked here whatever the caller did."""
     if not timeout_s > 0 or not math.isfinite(timeout_s):
         raise StoreError(f"the time limit must be a positive number of seconds, got {timeout_s}")
     if max_rows < 1:
         raise StoreError(f"the row cap must be at least 1, got {max_rows}")
+    check_text(cypher, params or {})
     started = time.perf_counter()
     if isinstance(store, EmbeddedStore):
         columns, rows, truncated = _run_embedded(store, cypher, params or {}, timeout_s, max_rows)
@@ -251,36 +141,42 @@ def _run_embedded(
     max_rows: int,
 ) -> _Rows:
     """One prepared statement (so a text of several is refused before any runs) in
-    ``BEGIN TRANSACTION READ ONLY`` on the store's own connection, under its lock so no write of
-    the store interleaves, with the connection's query timeout."""
+    ``BEGIN TRANSACTION READ ONLY`` on a connection of its own, so the store's lock is not held
+    while it runs; the connection's query timeout and a watchdog that interrupts it at the limit
+    (which also covers preparing the statement)."""
     engine = load_engine(store.engine)
-    with store._mutex:
-        if store._closed:
-            raise StoreError(f"{store.describe()} is closed")
-        connection = store._conn
+    with store.side_connection() as connection:
         connection.set_query_timeout(max(1, round(timeout_s * 1000)))
+        watchdog = threading.Timer(timeout_s, connection.interrupt)
+        watchdog.daemon = True
         connection.execute("BEGIN TRANSACTION READ ONLY")
+        watchdog.start()
         try:
-            statement = engine.PreparedStatement(connection, cypher)
-            result = connection.execute(statement, used_params(cypher, params))
+            used = used_params(cypher, params)
+            statement = engine.PreparedStatement(connection, cypher, used)
+            result = connection.execute(statement, used)
             try:
                 return _fetch_embedded(result, max_rows)
             finally:
                 result.close()
         except (RuntimeError, TypeError, ValueError) as exc:  # the binding's words for bad input
-            raise _embedded_error(str(exc), timeout_s) from None
+            if store.closed:
+                raise StoreError(f"{store.describe()} was closed while the query ran") from None
+            raise _embedded_error(str(exc), timeout_s, store.buffer_pool_mb) from None
         finally:
+            watchdog.cancel()
+            watchdog.join()  # an interrupt under way ends before the connection closes
             _end_transaction(connection)
-            connection.set_query_timeout(0)
 
 
 def _end_transaction(connection: Any) -> None:
-    """Roll back the console's transaction; Kuzu has already done so after most failures."""
+    """Roll back the console's transaction; Kuzu has already done so after most failures, and
+    closing the side connection ends it in any case (even when the watchdog's interrupt
+    arrives as the query finishes)."""
     try:
         connection.execute("ROLLBACK")
     except RuntimeError as exc:
-        if "No active transaction" not in str(exc):
-            raise
+        log.debug("console rollback: %s", exc)
 
 
 def _fetch_embedded(result: Any, max_rows: int) -> _Rows:
@@ -304,7 +200,7 @@ def _engine_neutral(value: Any) -> Any:
     return value
 
 
-def _embedded_error(message: str, timeout_s: float) -> StoreError:
+def _embedded_error(message: str, timeout_s: float, pool_mb: int) -> StoreError:
     if "read-only transaction" in message or "read-only database" in message:
         return WriteRefusedError(
             f"refused by the database: the query writes and the console only reads ({message})"
@@ -313,6 +209,11 @@ def _embedded_error(message: str, timeout_s: float) -> StoreError:
         return CypherSyntaxError("the console runs one statement at a time: remove the ';'")
     if "Interrupted" in message:
         return QueryTimeoutError(f"the query ran past the {timeout_s:g} s limit and was stopped")
+    if "buffer pool is full" in message or "bad_alloc" in message:
+        return QueryError(
+            f"the query needs more memory than the store allows ({pool_mb:,} MB of buffer "
+            "pool, RELEX_STORE_BUFFER_POOL_MB) and was stopped; narrow it with WHERE or LIMIT"
+        )
     if message.startswith(("Parser exception", "Binder exception", "Catalog exception")):
         return CypherSyntaxError(f"the query is not valid Cypher for this store: {message}")
     return QueryError(message)

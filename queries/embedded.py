@@ -12,6 +12,12 @@ key and relationship tables have no key at all, so upserts are built around it:
 
 A writer holds an OS lock on "<db>.lock" (see ``queries.lock``). A read-only handle takes no
 lock; Kuzu itself refuses to open a file another process is writing (ladybug allows it).
+
+Memory: the buffer pool is bounded (``buffer_pool_mb``, default :func:`default_buffer_pool_mb`)
+instead of Kuzu's 80% of RAM, and statements with parameters are prepared once per text and
+reused: Kuzu's ``execute(text, params)`` keeps memory it never gives back on every call.
+Console queries run on side connections (:meth:`EmbeddedStore.side_connection`), so they do
+not hold the store's lock while they run.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +53,35 @@ from queries.writes import NodeWrite, as_batches, split_relevance
 log = logging.getLogger(__name__)
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+MAX_DEFAULT_POOL_MB = 4096
+STATEMENT_CACHE_SIZE = 256
+
+
+def default_buffer_pool_mb() -> int:
+    """A quarter of the machine's memory, at most :data:`MAX_DEFAULT_POOL_MB` (Kuzu's own
+    default is 80% of it)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return MAX_DEFAULT_POOL_MB
+    return max(64, min(MAX_DEFAULT_POOL_MB, total // 4 // 2**20))
+
+
+def _signature(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...] | None:
+    """The parameters' names and value types, which a prepared statement is bound to; None
+    when one is a table (``LOAD FROM $rows``), which a statement must not outlive, or a
+    nested value whose type the name would not pin down."""
+    scalar = (bool, int, float, str, type(None))
+    kinds = []
+    for name, value in sorted(params.items()):
+        if isinstance(value, list | tuple) and all(isinstance(item, scalar) for item in value):
+            kind = "list:" + ",".join(sorted({type(item).__name__ for item in value}))
+        elif isinstance(value, scalar):
+            kind = type(value).__name__
+        else:
+            return None
+        kinds.append((name, kind))
+    return tuple(kinds)
 
 
 def used_params(cypher: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -68,12 +104,20 @@ class EmbeddedStore(GraphStore):
         engine: str = DEFAULT_ENGINE,
         read_only: bool = False,
         max_threads: int = 0,
+        buffer_pool_mb: int | None = None,
     ) -> None:
         super().__init__(read_only=read_only)
         self.path = Path(path)
         self.engine = engine
+        self.buffer_pool_mb = buffer_pool_mb or default_buffer_pool_mb()
+        if self.buffer_pool_mb < 1:
+            raise StoreError(f"the buffer pool must be at least 1 MB, got {self.buffer_pool_mb}")
         module = load_engine(engine)
+        self._module = module
         self._mutex = threading.RLock()
+        self._side_done = threading.Condition(self._mutex)
+        self._sides: set[Any] = set()
+        self._statements: OrderedDict[tuple[str, Any], Any] = OrderedDict()
         self._lock = StoreLock(self.path)
         self._closed = True
         if read_only and not self.path.exists():
@@ -83,7 +127,10 @@ class EmbeddedStore(GraphStore):
             self._lock.acquire()
         try:
             self._db = module.Database(
-                str(self.path), read_only=read_only, max_num_threads=max_threads
+                str(self.path),
+                read_only=read_only,
+                max_num_threads=max_threads,
+                buffer_pool_size=self.buffer_pool_mb * 2**20,
             )
             self._conn = module.Connection(self._db)
         except RuntimeError as exc:
@@ -104,6 +151,11 @@ class EmbeddedStore(GraphStore):
         runs = [row["id"] for row in self.query("MATCH (r:Run) RETURN r.id AS id ORDER BY id")]
         self.close()
         raise outdated_error(self.describe(), runs)
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` has begun."""
+        return self._closed
 
     def describe(self) -> str:
         """The store's path, for messages."""
@@ -134,10 +186,50 @@ class EmbeddedStore(GraphStore):
         with self._mutex:
             if self._closed:
                 raise StoreError(f"{self.describe()} is closed")
+            used = used_params(cypher, params)
             try:
-                return self._conn.execute(cypher, used_params(cypher, params))
+                if not used:
+                    return self._conn.execute(cypher)
+                return self._conn.execute(self._prepared(cypher, used), used)
             except RuntimeError as exc:
                 raise self._error(exc, cypher) from exc
+
+    def _prepared(self, cypher: str, params: dict[str, Any]) -> Any:
+        """The statement prepared for ``cypher`` and these parameter types, prepared once and
+        kept (least recently used out past :data:`STATEMENT_CACHE_SIZE`); the text itself when
+        a parameter is a table. RuntimeError if it does not prepare."""
+        signature = _signature(params)
+        if signature is None:
+            return cypher
+        key = (cypher, signature)
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = self._module.PreparedStatement(self._conn, cypher, params)
+            if not statement.is_success():
+                raise RuntimeError(statement.get_error_message())
+            self._statements[key] = statement
+            if len(self._statements) > STATEMENT_CACHE_SIZE:
+                self._statements.popitem(last=False)
+        else:
+            self._statements.move_to_end(key)
+        return statement
+
+    @contextmanager
+    def side_connection(self) -> Iterator[Any]:
+        """A connection of its own to this database, closed after use; the store's lock is held
+        only to open and close it. ``close()`` interrupts the ones in use and waits for them."""
+        with self._mutex:
+            if self._closed:
+                raise StoreError(f"{self.describe()} is closed")
+            connection = self._module.Connection(self._db)
+            self._sides.add(connection)
+        try:
+            yield connection
+        finally:
+            with self._mutex:
+                self._sides.discard(connection)
+                connection.close()
+                self._side_done.notify_all()
 
     def _run(self, name: str, params: Mapping[str, Any] | None = None) -> None:
         self._execute(catalogue.load(name, self.dialect), params).close()
@@ -178,6 +270,7 @@ class EmbeddedStore(GraphStore):
         with self._transaction():
             for statement in catalogue.statements("schema", self.dialect):
                 self._execute(statement).close()
+        self._statements.clear()  # bound to the catalogue as it was
 
     def _write_node_group(self, spec: NodeWrite, rows: Sequence[NodeRow]) -> None:
         with self._transaction():
@@ -261,6 +354,11 @@ class EmbeddedStore(GraphStore):
             if self._closed:
                 return
             self._closed = True
+            for connection in self._sides:
+                connection.interrupt()
+            while self._sides:
+                self._side_done.wait()
+            self._statements.clear()
             self._conn.close()
             self._db.close()
             self._lock.release()

@@ -44,3 +44,8 @@ class QueryTimeoutError(QueryError):
 class OutdatedGraphError(StoreError):
     """A run (or a whole embedded store) was written before the graph's current meaning
     (``queries.schema.GRAPH_VERSION``); it has to be ingested again."""
+
+
+class QueryTooComplexError(CypherSyntaxError):
+    """A console query is over a limit checked before the database parses it: its length, its
+    number of terms, how deep its brackets nest, or the size of a ``range()``."""

@@ -26,8 +26,9 @@ variable                   field                       default
 
 ``RELEX_DATA_ROOTS`` lists folders as ``PATH`` does (``os.pathsep`` between them);
 ``RELEX_TRUSTED_HOSTS`` lists host names, comma-separated (``*.example.org`` matches a domain,
-``*`` any host). Empty variables count as unset. A bad value raises :class:`SettingsError` naming
-the variable.
+``*`` any host). ``RELEX_STORE_BUFFER_POOL_MB`` (``store_buffer_pool_mb``) bounds the embedded
+store's buffer pool, in MB; by default a quarter of the machine's memory, at most 4096. Empty
+variables count as unset. A bad value raises :class:`SettingsError` naming the variable.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class StoreSettings:
     neo4j_password: str | None = None
     neo4j_database: str | None = None
     neo4j_batch_size: int = DEFAULT_BATCH_SIZE
+    buffer_pool_mb: int | None = None
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -101,6 +103,7 @@ class Settings(BaseSettings):
     store_backend: str = Field("embedded", validation_alias="RELEX_STORE_BACKEND")
     store_path: Path = Field(DEFAULT_PATH, validation_alias="RELEX_STORE_PATH")
     store_engine: str = Field(DEFAULT_ENGINE, validation_alias="RELEX_STORE_ENGINE")
+    store_buffer_pool_mb: int | None = Field(None, validation_alias="RELEX_STORE_BUFFER_POOL_MB")
     neo4j_uri: str | None = Field(None, validation_alias="NEO4J_URI")
     neo4j_user: str = Field("neo4j", validation_alias="NEO4J_USER")
     neo4j_password: SecretStr | None = Field(None, validation_alias="NEO4J_PASSWORD")
@@ -147,17 +150,19 @@ class Settings(BaseSettings):
             raise ValueError(_unknown_engine(value))
         return value
 
-    @field_validator("neo4j_batch_size", "api_port", "max_jobs", mode="before")
+    @field_validator(
+        "neo4j_batch_size", "api_port", "max_jobs", "store_buffer_pool_mb", mode="before"
+    )
     @classmethod
     def _positive_integer(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip().isdigit():
             raise ValueError(f"must be a positive integer, got {value!r}")
         return value
 
-    @field_validator("neo4j_batch_size", "max_jobs")
+    @field_validator("neo4j_batch_size", "max_jobs", "store_buffer_pool_mb")
     @classmethod
-    def _batch_at_least_one(cls, value: int) -> int:
-        if value < 1:
+    def _batch_at_least_one(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
             raise ValueError(f"must be a positive integer, got {value}")
         return value
 
@@ -187,6 +192,7 @@ class Settings(BaseSettings):
             neo4j_password=None if password is None else password.get_secret_value(),
             neo4j_database=self.neo4j_database,
             neo4j_batch_size=self.neo4j_batch_size,
+            buffer_pool_mb=self.store_buffer_pool_mb,
         )
 
 
@@ -250,7 +256,12 @@ def open_store(
     if chosen.backend == "embedded":
         from queries.embedded import EmbeddedStore
 
-        return EmbeddedStore(chosen.path, engine=chosen.engine, read_only=read_only)
+        return EmbeddedStore(
+            chosen.path,
+            engine=chosen.engine,
+            read_only=read_only,
+            buffer_pool_mb=chosen.buffer_pool_mb,
+        )
     from queries.neo4j_store import Neo4jStore
 
     if driver is not None:

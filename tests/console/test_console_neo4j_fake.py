@@ -174,9 +174,14 @@ def test_writes_are_refused_and_the_graph_is_unchanged(
     with pytest.raises(WriteRefusedError, match="nothing was run"):
         run_read_only(store, cypher)
     assert server.runs == []
-    with pytest.raises(WriteRefusedError, match="refused by the database"):
-        execute_read_only(store, cypher)
-    assert [mode for _, mode, _ in server.runs] == ["read"]
+    if cypher.startswith(("LOAD", "CALL")):  # files and procedures never reach the server
+        with pytest.raises(WriteRefusedError, match=r"refused: (LOAD|procedure)"):
+            execute_read_only(store, cypher)
+        assert server.runs == []
+    else:
+        with pytest.raises(WriteRefusedError, match="refused by the database"):
+            execute_read_only(store, cypher)
+        assert [mode for _, mode, _ in server.runs] == ["read"]
     assert store.counts() == before
 
 
@@ -213,3 +218,23 @@ def test_graph_elements_come_back_json_ready(store: Neo4jStore, server: FakeServ
     assert edge["_src"] == "4:x:1" and edge["_dst"] == "4:x:2"
     assert edge["share"] == 0.5 and edge["cost"] is None
     assert [n["id"] for n in path["_nodes"]] == ["m/fc/0", "m/conv/3"]
+
+
+@pytest.mark.parametrize(
+    "cypher",
+    [
+        "LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row",
+        "load csv with headers from 'https://example.org/x.csv' AS row RETURN row",
+        "CALL apoc.load.json('file:///etc/hosts') YIELD value RETURN value",
+        "CALL apoc.export.csv.all('/tmp/all.csv', {})",
+        "CALL apoc.import.csv([{fileName: 'file:///n.csv', labels: ['X']}], [], {})",
+    ],
+)
+@pytest.mark.parametrize("run", [run_read_only, execute_read_only], ids=["screened", "bypassed"])
+def test_file_access_never_reaches_the_server(
+    store: Neo4jStore, server: FakeServer, cypher: str, run: Callable[..., object]
+) -> None:
+    server.runs.clear()
+    with pytest.raises(WriteRefusedError, match="nothing was run"):
+        run(store, cypher)
+    assert server.runs == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from queries.console import READ_PROCEDURES, screen
-from queries.errors import CypherSyntaxError, WriteRefusedError
+from queries.errors import CypherSyntaxError, QueryTooComplexError, WriteRefusedError
 
 REFUSED = {
     "CREATE (:Model {id: 'x'})": "CREATE",
@@ -98,3 +98,41 @@ def test_an_unterminated_literal_does_not_hide_a_write() -> None:
 
 def test_the_read_list_is_lower_case() -> None:
     assert all(name == name.lower() for name in READ_PROCEDURES)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "RETURN 1 AS set",
+        "RETURN x AS set",
+        "WITH 1 AS delete RETURN delete",
+        "UNWIND [2, 1] AS remove RETURN remove ORDER BY remove",
+        "WITH 1 AS merge RETURN merge + 1, [merge], merge = 1",
+        "MATCH (n) WHERE NOT set AND n.x IN create RETURN DISTINCT drop",
+        "RETURN x AS load, y AS copy, z AS call",
+    ],
+)
+def test_keywords_as_aliases_and_in_expressions_pass(query: str) -> None:
+    screen(query)
+
+
+@pytest.mark.parametrize(
+    ("query", "word"),
+    [
+        ("MATCH (n) WITH * SET n.k = 1", "SET"),
+        ("MATCH (n) WITH n AS set SET set.k = 1", "SET"),
+        ("UNWIND [1] AS x CREATE (:Model {id: 'x'})", "CREATE"),
+        ("MATCH (n) WHERE n.k = 1 DELETE n", "DELETE"),
+        ("MATCH (n) WHERE n.k IN [1] DETACH DELETE n", "DETACH"),
+        ("MATCH (n) RETURN n ORDER BY n.k DESC UNION CREATE (m) RETURN m", "CREATE"),
+        ("MATCH (n) WITH n AS x, n AS y MERGE (x)-[:R]->(y)", "MERGE"),
+    ],
+)
+def test_writes_after_an_alias_or_expression_are_still_refused(query: str, word: str) -> None:
+    with pytest.raises(WriteRefusedError, match=rf"refused: {word} "):
+        screen(query)
+
+
+def test_a_text_too_long_to_read_is_refused_before_it_is_split() -> None:
+    with pytest.raises(QueryTooComplexError, match="characters long"):
+        screen("/*" * 500_000)
