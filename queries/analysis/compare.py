@@ -61,7 +61,15 @@ def compare_classes(
         )
     )
     return ClassComparison(
-        run_a, class_a, run_b, class_b, k, layers, shared, len(a.edges), len(b.edges)
+        run_a,
+        a.scope.info.id,
+        run_b,
+        b.scope.info.id,
+        k,
+        layers,
+        shared,
+        len(a.edges),
+        len(b.edges),
     )
 
 
@@ -99,6 +107,7 @@ def compare_datasets(
 
 def _profile(store: GraphStore, run: str, class_id: str, k: int) -> _ClassProfile:
     scope = class_scope(store, run=run, class_id=class_id)
+    class_id = scope.info.id
     sizes = {layer.name: layer.size for layer in scope.layers}
     relevance = {name: np.zeros(size) for name, size in sizes.items()}
     for row in store.query_named("class_relevance", {"run": run, "class_id": class_id}):

@@ -68,6 +68,7 @@ def critical_paths(
     if sign not in PATH_SIGNS:
         raise InvalidArgumentError(f"sign must be one of {', '.join(PATH_SIGNS)}, not {sign!r}")
     scope = class_scope(store, run=run, class_id=class_id)
+    class_id = scope.info.id
     start = neuron_in(store, scope.run, scope.layers, source or scope.output_neuron)
     default_target = scope.layers[min(1, len(scope.layers) - 1)].name
     target = layer_named(scope.layers, target_layer or default_target, run)

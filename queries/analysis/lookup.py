@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from queries.analysis.errors import InvalidArgumentError
 from queries.analysis.results import ClassInfo, LayerInfo, RunInfo
 from queries.errors import NotFoundError
+from queries.ids import SEP
 from queries.rows import RunRow
 from queries.store import GraphStore
 
@@ -68,11 +69,13 @@ class ClassScope:
 
 
 def class_scope(store: GraphStore, *, run: str, class_id: str) -> ClassScope:
-    """Check that ``run`` exists and has relevance for ``class_id``; NotFoundError otherwise."""
+    """Check that ``run`` exists and has relevance for ``class_id`` (a Class id, or the name of
+    one of the run's classes); NotFoundError otherwise. ``info.id`` is the Class id."""
     stored_run = store.get_run(run)
-    found = store.query_named("get_class", {"class_id": class_id})
-    if not found:
-        raise NotFoundError(f"class {class_id!r} is not in {store.describe()}")
+    found = store.query_named("get_class", {"class_id": class_id}) or [
+        _class_named(store, run, class_id)
+    ]
+    class_id = str(found[0]["id"])
     layers = layers_of(store, stored_run)
     output = store.query_named(
         "class_output", {"run": run, "class_id": class_id, "layer": layers[-1].name}
@@ -81,6 +84,28 @@ def class_scope(store: GraphStore, *, run: str, class_id: str) -> ClassScope:
         raise NotFoundError(f"run {run!r} has no relevance for class {class_id!r}")
     info = _class_info({**found[0], "images": output[0]["images"]})
     return ClassScope(stored_run, info, layers, output[0]["id"])
+
+
+def _class_named(store: GraphStore, run: str, name: str) -> dict[str, object]:
+    """The run's class called ``name`` (case aside), or the one class whose name starts with
+    it; NotFoundError naming the candidates when none or several match."""
+    classes = store.query_named("run_classes", {"run": run})
+    wanted = name.casefold()
+    for matches in (
+        [row for row in classes if str(row["name"]).casefold() == wanted],
+        [row for row in classes if str(row["name"]).casefold().startswith(wanted)],
+    ):
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            listed = ", ".join(f"{row['id']} ({row['name']})" for row in matches)
+            raise NotFoundError(f"class {name!r} is ambiguous in run {run!r}: {listed}")
+    known = ", ".join(f"{row['id']} ({row['name']})" for row in classes[:12])
+    more = f", ... ({len(classes)} in all)" if len(classes) > 12 else ""
+    raise NotFoundError(
+        f"class {name!r} is not in {store.describe()} as an id, nor a class name of run "
+        f"{run!r}: {known or 'it has no classes'}{more}"
+    )
 
 
 @dataclass(frozen=True)
@@ -93,8 +118,11 @@ class NeuronRef:
 
 
 def neuron_in(store: GraphStore, run: RunRow, layers: list[LayerInfo], neuron: str) -> NeuronRef:
-    """The neuron ``neuron`` of ``run``'s model; NotFoundError if the store or model lacks it."""
+    """The neuron ``neuron`` of ``run``'s model, given as its id or as ``layer/index`` (short for
+    ``<model>/layer/index``); NotFoundError if the store or model lacks it."""
     found = store.query_named("get_neuron", {"neuron": neuron})
+    if not found and neuron.count(SEP) == 1:
+        found = store.query_named("get_neuron", {"neuron": f"{run.model}{SEP}{neuron}"})
     if not found:
         raise NotFoundError(f"neuron {neuron!r} is not in {store.describe()}")
     row = found[0]

@@ -27,6 +27,7 @@ def top_neurons(
     """
     positive("k", k)
     scope = class_scope(store, run=run, class_id=class_id)
+    class_id = scope.info.id
     chosen = scope.layers if layer is None else [layer_named(scope.layers, layer, run)]
     depth = {info.name: info.depth for info in chosen}
     rows = store.query_named(

@@ -37,6 +37,7 @@ def subgraph(
         raise InvalidArgumentError(f"up and down must be at least 0, not {up} and {down}")
     positive("max_nodes", max_nodes)
     scope = class_scope(store, run=run, class_id=class_id)
+    class_id = scope.info.id
     chosen = list(dict.fromkeys(seeds or [scope.output_neuron]))
     if len(chosen) > max_nodes:
         raise InvalidArgumentError(f"{len(chosen)} seeds exceed max_nodes={max_nodes}")

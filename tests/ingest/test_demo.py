@@ -109,26 +109,37 @@ def test_runs_record_the_checkpoint_by_absolute_path(
 
 
 def test_critical_paths_exist_for_every_class(reference: Path) -> None:
-    """Evidence for each class from its own output logit (the demo model's outputs are the
-    shape classes in order) down to the first convolution, and the stored paths agree."""
+    """Paths from each class's own output logit (the demo model's outputs are the shape classes
+    in order) down to the first convolution, equal to the stored ones. The demo model here is
+    trained on 48 images for one epoch, so a class may lack evidence for it; it then has
+    evidence against it (the trained model's paths: tests/queries/test_trained_paths.py)."""
     analysis = pytest.importorskip("queries.analysis")
     with store_at(reference, read_only=True) as store:
         for variant in ("shapes-a", "shapes-b"):
             run = store.get_run(f"demo-{variant}")
             for index in range(len(SHAPE_CLASSES)):
-                found = analysis.critical_paths(
-                    store, run=run.id, class_id=f"{variant}/{index}", k=3
-                )
-                assert found.source == f"{run.model}/fc5/{index}"
-                assert len(found.paths) == 3, f"no critical paths for {variant}/{index}"
-                assert found.paths[0].neurons[-1].startswith(f"{run.model}/conv1_1/")
-                assert all(path.score > 0 for path in found.paths)
-                (stored,) = store.query(
-                    "MATCH (p:CriticalPath) WHERE p.run = $run AND p.class = $class "
-                    "AND p.sign = 'positive' AND p.rank = 1 RETURN p.score AS score",
-                    {"run": run.id, "class": f"{variant}/{index}"},
-                )
-                assert stored["score"] == pytest.approx(found.paths[0].score)
+                class_id = f"{variant}/{index}"
+                found = {
+                    sign: analysis.critical_paths(
+                        store, run=run.id, class_id=class_id, k=3, sign=sign
+                    )
+                    for sign in ("positive", "negative")
+                }
+                assert any(len(f.paths) == 3 for f in found.values()), f"no paths: {class_id}"
+                for sign, paths in found.items():
+                    assert paths.source == f"{run.model}/fc5/{index}"
+                    stored = store.query(
+                        "MATCH (p:CriticalPath) WHERE p.run = $run AND p.class = $class "
+                        "AND p.sign = $sign AND p.rank <= 3 RETURN p.score AS score "
+                        "ORDER BY p.rank",
+                        {"run": run.id, "class": class_id, "sign": sign},
+                    )
+                    assert [p.score for p in paths.paths] == pytest.approx(
+                        [row["score"] for row in stored]
+                    )
+                    for path in paths.paths:
+                        assert path.neurons[-1].startswith(f"{run.model}/conv1_1/")
+                        assert path.score * (1 if sign == "positive" else -1) > 0
 
 
 def test_the_example_queries_run_on_the_demo_graph(reference: Path) -> None:
@@ -142,8 +153,8 @@ def test_the_example_queries_run_on_the_demo_graph(reference: Path) -> None:
         shifted = store.query(examples[2].cypher)
         path = [row["neuron"] for row in store.query(examples[3].cypher)]
         class_id = store.query_named("run_classes", {"run": "demo-shapes-a"})[0]["id"]
-        best = critical_paths(store, run="demo-shapes-a", class_id=class_id, k=1).paths[0]
-    assert tuple(path) == best.neurons
+        best = critical_paths(store, run="demo-shapes-a", class_id=class_id, k=1).paths
+    assert tuple(path) == (best[0].neurons if best else ())
     gaps = [abs(row["mean_a"] - row["mean_b"]) for row in shifted]
     assert gaps == sorted(gaps, reverse=True)
 

@@ -379,3 +379,31 @@ def test_two_runs_on_one_dataset_keep_apart(monkeypatch: pytest.MonkeyPatch) -> 
             around = subgraph(store, run=graph.run, class_id=class_id, up=0, down=3)
             _, edges = reference.neighbourhood(graph, class_id, [found.source], 0, 3, 0.0)
             assert {(e.upper, e.lower) for e in around.edges} == edges
+
+
+def test_class_names_and_short_neuron_ids_are_accepted() -> None:
+    layers = [("input", "input", 3), ("c1", "conv", 6), ("c2", "conv", 6), ("out", "linear", 4)]
+    graph = layered_graph(
+        layers,
+        classes=3,
+        top_k=3,
+        seed=7,
+        shares=POSITIVE_SHARES,
+        class_names=("cross", "circle", "square"),
+    )
+    with fresh_store("embedded") as store:
+        graph.write(store)
+        by_id = top_neurons(store, run=graph.run, class_id=graph.class_id(0), k=2)
+        assert top_neurons(store, run=graph.run, class_id="Cross", k=2) == by_id
+        assert top_neurons(store, run=graph.run, class_id="squ", k=2) == top_neurons(
+            store, run=graph.run, class_id=graph.class_id(2), k=2
+        )
+        with pytest.raises(NotFoundError, match=r"ambiguous.*ds/0 \(cross\).*ds/1 \(circle\)"):
+            top_neurons(store, run=graph.run, class_id="c")
+        with pytest.raises(NotFoundError, match=r"nor a class name.*ds/2 \(square\)"):
+            top_neurons(store, run=graph.run, class_id="triangle")
+        found = critical_paths(store, run=graph.run, class_id="circle", source="c2/1")
+        assert found.class_id == graph.class_id(1) and found.source == graph.neuron("c2", 1)
+        assert neuron_detail(store, run=graph.run, neuron="c1/2") == neuron_detail(
+            store, run=graph.run, neuron=graph.neuron("c1", 2)
+        )

@@ -30,7 +30,8 @@ def test_tables_and_json_match_the_functions(ingested_store: Path) -> None:
     with EmbeddedStore(ingested_store, engine=ENGINE, read_only=True) as graph:
         first, second = (c.id for c in list_classes(graph, run=INGESTED_RUN))
         top = top_neurons(graph, run=INGESTED_RUN, class_id=first, layer="fc4", k=3)
-        paths = critical_paths(graph, run=INGESTED_RUN, class_id=first, k=2)
+        paths = critical_paths(graph, run=INGESTED_RUN, class_id=first, k=2, sign="negative")
+        names = {c.id: c.name for c in list_classes(graph, run=INGESTED_RUN)}
         around = subgraph(graph, run=INGESTED_RUN, class_id=first, up=0, down=1)
     run = ["--run", INGESTED_RUN]
 
@@ -39,14 +40,19 @@ def test_tables_and_json_match_the_functions(ingested_store: Path) -> None:
     assert lines[0].split() == ["layer", "index", "rank", "relevance", "retained", "neuron"]
     assert [line.split()[1] for line in lines[2:]] == [str(n.index) for n in top]
 
-    as_json = invoke(
-        "critical-paths", *run, "--class", first, "-k", "2", "--format", "json", *store
-    )
+    against = ["--sign", "negative", "-k", "2"]
+    as_json = invoke("critical-paths", *run, "--class", first, *against, "--format", "json", *store)
     assert [p["neurons"] for p in json.loads(as_json)["paths"]] == [
         list(p.neurons) for p in paths.paths
     ]
-    assert f"from {paths.source} to layer input" in invoke(
-        "critical-paths", *run, "--class", first, "-k", "2", *store
+    table = invoke("critical-paths", *run, "--class", first, *against, *store)
+    assert f"evidence against the class, from {paths.source} to layer conv1_1" in table
+    assert "summed over 3 images" in table
+    # A class's name and a short neuron id (layer/index) work where ids are taken.
+    assert invoke("critical-paths", *run, "--class", names[first], *against, *store) == table
+    short = paths.paths[0].neurons[1].split("/", 1)[1]
+    assert invoke("neuron", *run, short, *store) == invoke(
+        "neuron", *run, paths.paths[0].neurons[1], *store
     )
     elements = invoke("subgraph", *run, "--class", first, "--up", "0", "--down", "1", "--format",
                       "json", *store)  # fmt: skip
@@ -60,6 +66,16 @@ def test_tables_and_json_match_the_functions(ingested_store: Path) -> None:
     assert INGESTED_RUN in invoke("runs", *store)
     assert "layers: input (3)" in invoke("classes", *run, *store)
     assert "incoming" in invoke("neuron", *run, paths.paths[0].neurons[1], *store)
+
+
+def test_an_empty_answer_is_one_line(ingested_store: Path) -> None:
+    store = ["--store", str(ingested_store)]
+    with EmbeddedStore(ingested_store, engine=ENGINE, read_only=True) as graph:
+        first = list_classes(graph, run=INGESTED_RUN)[0].id
+        empty = not critical_paths(graph, run=INGESTED_RUN, class_id=first).paths
+    assert empty  # the random-weight run passes no positive evidence down from this class
+    text = invoke("critical-paths", "--run", INGESTED_RUN, "--class", first, *store)
+    assert text.splitlines()[-1] == "no path of this sign exists in the stored graph"
 
 
 def test_unknown_ids_are_one_error_line_and_exit_2(ingested_store: Path) -> None:
