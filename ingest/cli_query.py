@@ -200,18 +200,45 @@ def _paths_table(found: CriticalPaths) -> str:
 
 
 def _comparison_table(result: ClassComparison) -> str:
+    def indices(values: tuple[int, ...]) -> str:
+        return ",".join(map(str, values)) or "-"
+
     layers = table(
-        ["layer", "neurons", "jaccard", "spearman", "shared top-k"],
+        ["layer", "neurons", "jaccard", "spearman", "shared top-k", "only A", "only B"],
         [
-            (c.layer, c.neurons, c.jaccard, c.spearman, ",".join(map(str, c.shared)))
+            (
+                c.layer + ("" if c.informative else " *"),
+                c.neurons,
+                c.jaccard,
+                c.spearman,
+                indices(c.shared),
+                indices(c.only_a),
+                indices(c.only_b),
+            )
             for c in result.layers
         ],
     )
     return (
         f"{result.run_a} {result.class_a}  vs  {result.run_b} {result.class_b}  (k={result.k})\n"
-        f"{layers}\nshared critical edges: {len(result.shared_edges)} "
+        f"{layers}\nmean jaccard {_number(result.mean_jaccard)}, mean spearman "
+        f"{_number(result.mean_spearman)} over layers of more than {result.k} neurons"
+        f"{_left_out(result)}\nshared critical edges: {len(result.shared_edges)} "
         f"(of {result.edges_a} and {result.edges_b})"
     )
+
+
+def _left_out(result: ClassComparison | None) -> str:
+    """Which layers the means leave out (at most k neurons: every one is in both top-k)."""
+    small = [c.layer for c in result.layers if not c.informative] if result else []
+    return f" (* left out: {', '.join(small)})" if small else ""
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
 
 
 @query_app.command("compare-classes")
@@ -245,26 +272,21 @@ def compare_datasets_command(
         found = compare_datasets(graph, run_a=run_a, run_b=run_b, k=k)
 
     def render() -> str:
-        def mean(values: list[float | None]) -> float | None:
-            known = [v for v in values if v is not None]
-            return sum(known) / len(known) if known else None
-
         rows = [
-            (
-                m.class_a,
-                m.class_b,
-                mean([layer.jaccard for layer in m.layers]),
-                mean([layer.spearman for layer in m.layers]),
-                len(m.shared_edges),
-            )
+            (m.class_a, m.class_b, m.mean_jaccard, m.mean_spearman, len(m.shared_edges))
             for m in found.matched
         ]
         only = (
             f"\nonly in {run_a}: {', '.join(c.name for c in found.only_a) or '-'}"
             f"\nonly in {run_b}: {', '.join(c.name for c in found.only_b) or '-'}"
         )
+        head = (
+            f"{run_a} (accuracy {_percent(found.accuracy_a)}) vs {run_b} (accuracy "
+            f"{_percent(found.accuracy_b)}), top-{k} neurons per layer; means over layers of "
+            f"more than {k} neurons{_left_out(found.matched[0] if found.matched else None)}\n"
+        )
         headers = ["class A", "class B", "mean jaccard", "mean spearman", "shared edges"]
-        return table(headers, rows) + only
+        return head + table(headers, rows) + only
 
     _emit(found, output, render)
 

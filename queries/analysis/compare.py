@@ -17,7 +17,13 @@ import numpy as np
 import numpy.typing as npt
 
 from queries.analysis.lookup import ClassScope, class_scope, list_classes, positive
-from queries.analysis.results import ClassComparison, ClassInfo, DatasetComparison, LayerComparison
+from queries.analysis.results import (
+    ClassComparison,
+    ClassInfo,
+    DatasetComparison,
+    LayerComparison,
+    mean_over,
+)
 from queries.analysis.stats import jaccard, spearman, top_k
 from queries.ids import SEP, neuron_id
 from queries.store import GraphStore
@@ -50,6 +56,9 @@ def compare_classes(
             spearman=spearman(a.relevance[layer.name], b.relevance[layer.name]),
             shared=tuple(sorted(a.top[layer.name] & b.top[layer.name])),
             neurons=layer.size,
+            only_a=tuple(sorted(a.top[layer.name] - b.top[layer.name])),
+            only_b=tuple(sorted(b.top[layer.name] - a.top[layer.name])),
+            informative=layer.size > k,
         )
         for layer in a.scope.layers
         if sizes_b.get(layer.name) == layer.size
@@ -70,6 +79,8 @@ def compare_classes(
         shared,
         len(a.edges),
         len(b.edges),
+        mean_over(layers, "jaccard"),
+        mean_over(layers, "spearman"),
     )
 
 
@@ -102,6 +113,8 @@ def compare_datasets(
         ),
         tuple(c for c in classes_a if c.id not in matched_a),
         tuple(c for c in classes_b if c.id not in matched_b),
+        store.get_run(run_a).accuracy,
+        store.get_run(run_b).accuracy,
     )
 
 

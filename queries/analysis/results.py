@@ -110,20 +110,36 @@ class CriticalPaths:
 class LayerComparison:
     """One layer of two classes compared: Jaccard overlap of their top-k neuron sets, Spearman
     correlation of all the layer's neuron relevances (None where undefined: a constant side),
-    and the top-k neurons both share (as indices within the layer)."""
+    the top-k neurons both share and those only one class has (as indices within the layer).
+
+    A layer of at most k neurons (the input's colour channels, a few logits) keeps all of them
+    in both top-k sets: its Jaccard is 1 whatever the classes, so ``informative`` is False and
+    the means leave it out."""
 
     layer: str
     jaccard: float
     spearman: float | None
     shared: tuple[int, ...]
     neurons: int
+    only_a: tuple[int, ...] = ()
+    only_b: tuple[int, ...] = ()
+    informative: bool = True
+
+
+def mean_over(layers: tuple[LayerComparison, ...], field: str) -> float | None:
+    """The mean of ``field`` ("jaccard" or "spearman") over the informative layers that have
+    it; None if none has."""
+    values = [getattr(layer, field) for layer in layers if layer.informative]
+    known = [value for value in values if value is not None]
+    return sum(known) / len(known) if known else None
 
 
 @dataclass(frozen=True, slots=True)
 class ClassComparison:
     """Two classes (of one run or of two runs over the same model) compared layer by layer;
     ``shared_edges`` are the (upper, lower) neuron-id pairs of run A that both critical
-    subgraphs hold (a class's critical subgraph: its FLOW edges between top-k neurons)."""
+    subgraphs hold (a class's critical subgraph: its FLOW edges between top-k neurons).
+    ``mean_jaccard`` and ``mean_spearman`` average the informative layers only."""
 
     run_a: str
     class_a: str
@@ -134,12 +150,14 @@ class ClassComparison:
     shared_edges: tuple[tuple[str, str], ...]
     edges_a: int
     edges_b: int
+    mean_jaccard: float | None = None
+    mean_spearman: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class DatasetComparison:
     """Classes of two runs matched by ImageNet wnid (when both have one) or by name, each pair
-    compared; and the classes only one side has."""
+    compared; the classes only one side has; and each run's accuracy."""
 
     run_a: str
     run_b: str
@@ -147,6 +165,9 @@ class DatasetComparison:
     matched: tuple[ClassComparison, ...]
     only_a: tuple[ClassInfo, ...]
     only_b: tuple[ClassInfo, ...]
+    accuracy_a: float | None = None
+    """Run A's accuracy on its images (the dataset shift often shows here first)."""
+    accuracy_b: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from unittest import mock
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -116,6 +117,9 @@ def test_queries_equal_the_references(
             top_b = set(reference.top_indices(b, k))
             assert layer.jaccard == pytest.approx(len(top_a & top_b) / len(top_a | top_b))
             assert layer.shared == tuple(sorted(top_a & top_b))
+            assert layer.only_a == tuple(sorted(top_a - top_b))
+            assert layer.only_b == tuple(sorted(top_b - top_a))
+            assert layer.informative == (len(a) > k)
             rho = reference.spearman(a, b)
             assert layer.spearman == (None if rho is None else pytest.approx(rho))
         shared = reference.critical_edges(graph, first, k) & reference.critical_edges(
@@ -125,6 +129,11 @@ def test_queries_equal_the_references(
             (f"{graph.model}/{u}", f"{graph.model}/{v}") for u, v in shared
         }
         assert compared.edges_a == len(reference.critical_edges(graph, first, k))
+        informative = [layer.jaccard for layer in compared.layers if layer.neurons > k]
+        expected_mean = float(np.mean(informative)) if informative else None
+        assert compared.mean_jaccard == (
+            None if expected_mean is None else pytest.approx(expected_mean)
+        )
 
 
 @given(

@@ -60,7 +60,8 @@ def every_query(store: GraphStore) -> list[object]:
         list_layers(store, run=run),
         top_neurons(store, run=run, class_id=a, k=2),
         top_neurons(store, run=run, class_id=a, layer="c1", k=3),
-        critical_paths(store, run=run, class_id=a, k=4),
+        critical_paths(store, run=run, class_id=a, k=4, target_layer="input"),
+        critical_paths(store, run=run, class_id=a, k=4, sign="negative"),
         critical_paths(store, run=run, class_id=b, k=3, source="m/c2/1", target_layer="c1"),
         compare_classes(store, run_a=run, class_a=a, run_b=run, class_b=b, k=2),
         compare_datasets(store, run_a=run, run_b=run, k=2),
@@ -73,7 +74,9 @@ def every_query(store: GraphStore) -> list[object]:
 def test_every_function_answers_the_same_through_neo4j(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("queries.analysis.critical.FRONTIER_LIMIT", 2)  # both fetch phases
     layers = [("input", "input", 3), ("c1", "conv", 5), ("c2", "conv", 4), ("out", "linear", 3)]
-    graph = layered_graph(layers, classes=2, top_k=2, seed=5, shares=(0.2, 0.5, 1.2))
+    graph = layered_graph(
+        layers, classes=2, top_k=2, seed=5, shares=(0.2, 0.5, 1.2), relevance_values=(1.0, 2.0)
+    )
     with fresh_store("embedded") as embedded:
         graph.write(embedded)
         driver = MirrorDriver(embedded)
