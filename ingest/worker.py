@@ -149,7 +149,14 @@ def ingest(options: IngestOptions, store: GraphStore, *, progress: bool = True) 
         sums, class_correct, image_rows = _explain_class(
             setup, options, class_index, groups[class_index], bar
         )
-        flows_written += _write_class(store, setup, options, class_index, sums, image_rows)
+        if sums.images:
+            flows_written += _write_class(store, setup, options, class_index, sums, image_rows)
+        else:
+            log.warning(
+                "class %s: none of its %d images could be read; nothing written for it",
+                setup.dataset.class_names[class_index],
+                len(groups[class_index]),
+            )
         correct += class_correct
         images_done += sums.images
         run = dataclasses.replace(

@@ -105,3 +105,26 @@ def test_a_new_store_is_kept_once_the_run_committed_a_class(
         raise RuntimeError("later failure")
     with open_store(settings, read_only=True) as store:
         assert store.get_run(options.run).classes == 1
+
+
+def test_a_class_whose_images_are_all_unreadable_is_skipped(
+    checkpoint: Path, tmp_path: Path
+) -> None:
+    """Every image of one class is corrupt: the other classes are written, that class has no
+    relevance and is named in a warning, and the run still finishes."""
+    rng = np.random.default_rng(1)
+    root = tmp_path / "folder"
+    for name in ("checker", "disk"):
+        (root / name).mkdir(parents=True)
+    for k in range(3):
+        pixels = rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(root / "checker" / f"{k}.png")
+        (root / "disk" / f"{k}.png").write_bytes(b"not a png")
+    done = relex_ingest(f"imagefolder:{root}", tmp_path / "g.kuzu", checkpoint)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "none of its 3 images could be read" in done.stderr
+    with open_store(StoreSettings(path=tmp_path / "g.kuzu"), read_only=True) as store:
+        run = store.get_run("r")
+        classes = store.query_named("run_classes", {"run": "r"})
+    assert run.status == "done" and run.images == 3 and run.skipped == 3
+    assert [row["name"] for row in classes] == ["checker"]
