@@ -199,3 +199,69 @@ def test_an_unknown_module_is_named_with_its_type() -> None:
     block = BasicBlock(3, 3)
     with pytest.raises(RelexError, match=r"module 0 \(BasicBlock\) is a residual block"):
         Network(nn.Sequential(block, nn.Flatten(), nn.LazyLinear(2)))
+
+
+@pytest.fixture(scope="module")
+def resnet18_flows() -> tuple[LRP, Tensor, dict[tuple[str, str], Tensor]]:
+    loaded = resnet("resnet18")
+    low, high = (bound.double() for bound in loaded.preprocessing.bounds())
+    method = LRP(loaded.module, epsilon_gamma_box(low, high))
+    inputs = inputs_for()
+    return method, inputs, dict(method.attribute(inputs, flow_groups=torch.arange(2)).flows)
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        ("layer1.0.conv1", "layer1.0.conv2"),
+        ("layer1.0.conv2", "layer1.1.conv1"),
+        ("conv1", "layer1.1.conv1"),
+        ("layer1.0.conv2", "layer2.0.downsample"),
+        ("layer4.1.conv2", "fc"),
+    ],
+)
+def test_flows_equal_conditional_relevance_across_the_dag(
+    resnet18_flows: tuple[LRP, Tensor, dict[tuple[str, str], Tensor]], pair: tuple[str, str]
+) -> None:
+    """Column j of M is what reaches the lower layer through upper neuron j alone, on the direct
+    route. Relevance is linear in what the upper layer keeps, so it is the lower layer's relevance
+    with j kept minus that with nothing kept (the skip connection carries the rest either way),
+    with every weight layer on a longer route between the two masked out in both passes."""
+    method, inputs, flows = resnet18_flows
+    lower, upper = pair
+    between = {name: [] for name in _between(method.network, lower, upper)}
+    trace = method.trace(inputs)
+    without = method.attribute(inputs, neurons={upper: [], **between}, trace=trace)
+    size = method.network.layer(upper).size
+    scale = flows[pair].abs().max()
+    assert scale > 0
+    for j in [0, size // 2, size - 1]:
+        kept = method.attribute(inputs, neurons={upper: [j], **between}, trace=trace)
+        expected = kept.neuron_relevance[lower] - without.neuron_relevance[lower]
+        error = (flows[pair][:, :, j] - expected).abs().max() / scale
+        assert float(error) <= 1e-8, (pair, j)
+
+
+def _between(network: Network, lower: str, upper: str) -> set[str]:
+    """The weight layers on a route from ``lower`` up to ``upper`` (both excluded)."""
+    below: dict[str, set[str]] = {}
+    for layer in network.layers:
+        below[layer.name] = set(layer.lower).union(*(below[name] for name in layer.lower))
+    return {name for name in below[upper] if lower in below[name]}
+
+
+def test_flows_join_every_connected_pair_and_are_conserved() -> None:
+    loaded = zero_bias_resnet("resnet18")
+    method = LRP(loaded.module, uniform_epsilon(1e-12))
+    result = method.attribute(inputs_for(), flow_groups=torch.arange(2))
+    assert set(result.flows) == set(method.network.connections)
+    into: dict[str, Tensor] = {}
+    out_of: dict[str, Tensor] = {}
+    for (lower, upper), flow in result.flows.items():
+        into[upper] = into.get(upper, 0) + flow.sum(1)
+        out_of[lower] = out_of.get(lower, 0) + flow.sum(2)
+    for name, relevance in result.neuron_relevance.items():
+        if name != "input":
+            torch.testing.assert_close(into[name], relevance, msg=name)
+        if name != "fc":
+            torch.testing.assert_close(out_of[name], relevance, msg=name)
