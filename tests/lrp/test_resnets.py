@@ -229,7 +229,7 @@ def test_flows_equal_conditional_relevance_across_the_dag(
     with every weight layer on a longer route between the two masked out in both passes."""
     method, inputs, flows = resnet18_flows
     lower, upper = pair
-    between = {name: [] for name in _between(method.network, lower, upper)}
+    between: dict[str, list[int]] = {name: [] for name in _between(method.network, lower, upper)}
     trace = method.trace(inputs)
     without = method.attribute(inputs, neurons={upper: [], **between}, trace=trace)
     size = method.network.layer(upper).size
