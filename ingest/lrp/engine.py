@@ -8,6 +8,11 @@ exactly the weight gradient of the convolution for output gradient ``s`` and inp
 ``conv2d_weight`` call per part, the cost of about one forward convolution. Summing ``M`` over
 ``i`` gives the relevance that reached the lower layer, over ``j`` that of the upper neuron (up to
 what biases and stabilisers absorb).
+
+In a graph of steps (a ResNet) the lower layers of a weight layer are all those whose outputs
+reach its input without another weight layer between; the message to each of them weights the
+input by the share of relevance the additions hand on to that layer (:func:`origin_shares`), one
+more ``conv2d_weight`` call per lower layer and part.
 """
 
 from __future__ import annotations
