@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 import zennit.composites as zc
+from captum.attr import Deconvolution
 from torch import Tensor, nn
 from torchvision.models.resnet import BasicBlock
 from zennit.attribution import Gradient as ZennitGradient
@@ -14,7 +15,7 @@ from zennit.canonizers import SequentialMergeBatchNorm
 from zennit.torchvision import ResNetCanonizer
 
 from ingest.errors import RelexError
-from ingest.lrp import LRP, Network
+from ingest.lrp import LRP, DeconvNet, Network
 from ingest.lrp.composites import (
     epsilon_alpha2_beta1,
     epsilon_gamma_box,
@@ -154,6 +155,15 @@ def test_biases_break_conservation_so_the_check_can_fail() -> None:
     logit = result.logits.gather(1, result.target[:, None])[:, 0]
     assert result.delta is not None
     assert (result.delta.abs() > 1e-3 * logit.abs()).any()
+
+
+def test_deconvnet_walks_the_dag_as_captum() -> None:
+    """Signals meeting at a block's input add up, as captum's Deconvolution's gradients do."""
+    loaded = resnet("resnet18", zero_eps=False)
+    inputs = inputs_for()
+    reference = Deconvolution(loaded.module).attribute(inputs, target=[3, 7])
+    result = DeconvNet(loaded.module).attribute(inputs, [3, 7])
+    assert relative_error(result.heatmap, reference) <= 1e-10
 
 
 def test_relative_lrp_runs_on_a_resnet() -> None:
