@@ -1,7 +1,8 @@
-"""Our EpsilonGammaBox heatmaps against zennit's, same model, input and process.
+"""Our heatmaps against zennit's (EpsilonGammaBox or EpsilonPlusFlat), same model, input, process.
 
     python -m bench.lrp                      # VGG16, 224x224, batch 8, 5 runs, CPU or CUDA
     python -m bench.lrp --runs 7 --device cuda
+    python -m bench.lrp --model resnet50 --composite epsilon_plus_flat   # zennit's ResNetCanonizer
 
 Runs alternate between the two (after one warm-up each) so that machine load hits both alike;
 prints the median seconds per batch, images per second, the ratio ours/zennit and the relative
@@ -17,11 +18,12 @@ from pathlib import Path
 import torch
 import zennit
 from zennit.attribution import Gradient
-from zennit.composites import EpsilonGammaBox
+from zennit.composites import EpsilonGammaBox, EpsilonPlusFlat
+from zennit.torchvision import ResNetCanonizer
 
 from bench.common import setup, timed
 from ingest.lrp import LRP
-from ingest.lrp.composites import epsilon_gamma_box
+from ingest.lrp.composites import epsilon_gamma_box, epsilon_plus_flat
 
 
 def zennit_version() -> str:
@@ -37,6 +39,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--composite",
+        choices=("epsilon_gamma_box", "epsilon_plus_flat"),
+        default="epsilon_gamma_box",
+    )
     args = parser.parse_args()
     bench = setup(args.model, args.batch, args.device)
     device, model, inputs, low, high = (
@@ -46,8 +53,15 @@ def main() -> None:
         bench.low,
         bench.high,
     )
-    ours = LRP(model, epsilon_gamma_box(low, high))
-    theirs = EpsilonGammaBox(low=low.expand_as(inputs), high=high.expand_as(inputs))
+    canonizers = [ResNetCanonizer()] if args.model.startswith("resnet") else None
+    if args.composite == "epsilon_gamma_box":
+        ours = LRP(model, epsilon_gamma_box(low, high))
+        theirs: object = EpsilonGammaBox(
+            low=low.expand_as(inputs), high=high.expand_as(inputs), canonizers=canonizers
+        )
+    else:
+        ours = LRP(model, epsilon_plus_flat())
+        theirs = EpsilonPlusFlat(canonizers=canonizers)
 
     def run_ours() -> torch.Tensor:
         return ours.attribute(inputs).heatmap
@@ -70,7 +84,10 @@ def main() -> None:
     difference = (heatmaps["ours"] - heatmaps["zennit"]).norm() / heatmaps["zennit"].norm()
     median = {name: statistics.median(values) for name, values in times.items()}
     version = zennit_version()
-    print(f"model {args.model}, batch {args.batch}, device {device}, {args.runs} warm runs each")
+    print(
+        f"model {args.model}, {args.composite}, batch {args.batch}, device {device}, "
+        f"{args.runs} warm runs each"
+    )
     print(f"threads {torch.get_num_threads()}, torch {torch.__version__}, zennit {version}")
     for name in ("ours", "zennit"):
         print(

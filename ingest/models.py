@@ -1,4 +1,4 @@
-"""Models the engine explains: torchvision VGGs and a small VGG-style CNN, with their weights.
+"""Models the engine explains: torchvision VGGs and ResNets and a small VGG-style CNN, with weights.
 
 Weights never come from the network. ``imagenet`` uses torchvision's file when it is already in the
 torch hub cache (``$TORCH_HOME/hub/checkpoints``), a path loads a state dict or checkpoint, and
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -108,13 +108,15 @@ class Architecture:
     preprocessing: Preprocessing
     num_classes: int
     torchvision_weights: torchvision.models.WeightsEnum | None = None
+    newer_weights: tuple[torchvision.models.WeightsEnum, ...] = ()
+    """Other ImageNet weights of torchvision's, used when only their file is on disk."""
 
 
 _VGG_PREPROCESSING = Preprocessing(size=256, crop=224, mean=IMAGENET_MEAN, std=IMAGENET_STD)
 _SMALL_MEAN_STD = {"mean": (0.5,), "std": (0.5,)}
 
 
-def _torchvision_vgg(name: str) -> Callable[[int], nn.Module]:
+def _torchvision(name: str) -> Callable[[int], nn.Module]:
     factory = getattr(torchvision.models, name)
     return lambda num_classes: factory(weights=None, num_classes=num_classes)
 
@@ -123,12 +125,27 @@ ARCHITECTURES: dict[str, Architecture] = {
     **{
         name: Architecture(
             name=name,
-            build=_torchvision_vgg(name),
+            build=_torchvision(name),
             preprocessing=_VGG_PREPROCESSING,
             num_classes=1000,
             torchvision_weights=torchvision.models.get_model_weights(name).IMAGENET1K_V1,
         )
         for name in ("vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg16_bn", "vgg19_bn")
+    },
+    **{
+        name: Architecture(
+            name=name,
+            build=_torchvision(name),
+            preprocessing=_VGG_PREPROCESSING,
+            num_classes=1000,
+            torchvision_weights=torchvision.models.get_model_weights(name).IMAGENET1K_V1,
+            newer_weights=tuple(
+                weights
+                for weights in torchvision.models.get_model_weights(name)
+                if weights.name != "IMAGENET1K_V1"
+            ),
+        )
+        for name in ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152")
     },
     "smallcnn28": Architecture(
         name="smallcnn28",
@@ -170,11 +187,30 @@ def architecture(name: str) -> Architecture:
 
 
 def imagenet_weights_path(arch: Architecture) -> Path:
-    """Where torchvision keeps the ImageNet weights file of ``arch`` once downloaded."""
+    """Where torchvision keeps the ImageNet weights file of ``arch`` once downloaded: the first
+    of its weights (``IMAGENET1K_V1``, then newer ones) whose file is there, else the first's."""
     if arch.torchvision_weights is None:
         raise RelexError(f"model {arch.name!r} has no ImageNet weights; use a file or 'none'")
-    filename = arch.torchvision_weights.url.rsplit("/", 1)[-1]
-    return Path(torch.hub.get_dir()) / "checkpoints" / filename
+    paths = [_cached(weights) for weights in (arch.torchvision_weights, *arch.newer_weights)]
+    return next((path for path in paths if path.is_file()), paths[0])
+
+
+def _cached(weights: torchvision.models.WeightsEnum) -> Path:
+    return Path(torch.hub.get_dir()) / "checkpoints" / weights.url.rsplit("/", 1)[-1]
+
+
+def _preprocessing_of(arch: Architecture, path: Path) -> Preprocessing:
+    """The documented transform of the torchvision weights stored at ``path``."""
+    for weights in arch.newer_weights:
+        if _cached(weights) == path:
+            keywords = getattr(weights.transforms, "keywords", {})
+            return Preprocessing(
+                size=int(keywords.get("resize_size", arch.preprocessing.size)),
+                crop=int(keywords.get("crop_size", arch.preprocessing.crop)),
+                mean=arch.preprocessing.mean,
+                std=arch.preprocessing.std,
+            )
+    return arch.preprocessing
 
 
 def load_model(name: str, weights: str = "none", *, seed: int = 0) -> LoadedModel:
@@ -196,7 +232,8 @@ def load_model(name: str, weights: str = "none", *, seed: int = 0) -> LoadedMode
                 "(set TORCH_HOME to use another cache folder), or pass --weights PATH"
             )
         state, stored_names = _read_checkpoint(path, arch)
-        return _from_state(arch, state, stored_names, "imagenet", path)
+        loaded = _from_state(arch, state, stored_names, "imagenet", path)
+        return replace(loaded, preprocessing=_preprocessing_of(arch, path))
     path = Path(weights)
     if not path.is_file():
         raise RelexError(f"weights file {weights} does not exist (or use 'imagenet' or 'none')")

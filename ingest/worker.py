@@ -287,7 +287,7 @@ def _write_structure(store: GraphStore, setup: _Setup) -> None:
         ),
         DatasetRow(dataset.name, kind=dataset.kind, path=dataset.spec),
         *(
-            LayerRow(model, layer.name, layer.depth, layer.kind, layer.size)
+            LayerRow(model, layer.name, layer.depth, layer.kind, layer.size, layer.lower)
             for layer in network.layers
         ),
         *(

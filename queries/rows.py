@@ -87,6 +87,9 @@ class LayerRow:
     index: int
     kind: str
     size: int
+    lower: tuple[str, ...] | None = None
+    """Names of the model's layers this one reads from (a DAG: a ResNet's skip connections);
+    ``None``: the layer of the previous index among the rows written together."""
 
     def __post_init__(self) -> None:
         if self.kind not in LAYER_KINDS:

@@ -25,7 +25,8 @@ Nodes (every one has a deterministic string ``id``, see ``queries.ids``):
 
 Relationships:
 
-- ``(Layer)-[:NEXT]->(Layer)``  forward order, index i to index i + 1 of one model.
+- ``(Layer)-[:NEXT]->(Layer)``  forward order: index i to index i + 1 of one model, or from each
+  layer a layer reads (a ResNet block's input layers to both branches).
 - ``(Layer)-[:HAS]->(Neuron)``
 - ``(Neuron)-[:FLOW {run, class, relevance, share, cost}]->(Neuron)``  from the upper to the
   lower layer. Keyed by (run, class, upper, lower). ``relevance`` is the relevance the upper

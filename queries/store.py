@@ -78,8 +78,9 @@ class GraphStore(ABC):
     def write_nodes(self, rows: Sequence[NodeRow]) -> None:
         """Upsert nodes of any label, with their implied edges.
 
-        LayerRows also write (Layer)-[:NEXT]->(Layer) between consecutive indices of a model
-        within the batch (so pass all of a model's layers together); NeuronRows write
+        LayerRows also write (Layer)-[:NEXT]->(Layer) from the layers each one names in ``lower``,
+        else between consecutive indices of a model within the batch (so pass all of a model's
+        layers together); NeuronRows write
         (Layer)-[:HAS]->(Neuron) and need their Layer in the store or in the same batch;
         RunRows write -[:OF]->(Model) and -[:ON]->(Dataset) and need both. A missing end
         raises NotFoundError before anything of that group is written.

@@ -3,11 +3,11 @@ before them, and the grouping of edge rows into batches. Shared by every backend
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from queries import ids
 from queries.rows import (
     ClassRelevanceRow,
     ClassRow,
@@ -61,14 +61,22 @@ def group_nodes(rows: Sequence[NodeRow]) -> list[tuple[type[NodeRow], list[NodeR
 
 
 def next_pairs(layers: Sequence[LayerRow]) -> list[dict[str, str]]:
-    """(Layer)-[:NEXT]->(Layer) pairs: consecutive indices of each model among ``layers``."""
+    """(Layer)-[:NEXT]->(Layer) pairs: from each of a layer's ``lower`` layers where it names
+    them, else from the previous index of its model among ``layers``."""
     by_model: dict[str, list[LayerRow]] = {}
     for layer in layers:
         by_model.setdefault(layer.model, []).append(layer)
     pairs = []
     for model_layers in by_model.values():
         ordered = sorted(model_layers, key=lambda layer: layer.index)
-        pairs += [{"src": a.id, "dst": b.id} for a, b in itertools.pairwise(ordered)]
+        for previous, layer in zip([None, *ordered], ordered, strict=False):
+            if layer.lower is not None:
+                pairs += [
+                    {"src": ids.layer_id(layer.model, name), "dst": layer.id}
+                    for name in layer.lower
+                ]
+            elif previous is not None:
+                pairs.append({"src": previous.id, "dst": layer.id})
     return pairs
 
 

@@ -1,7 +1,8 @@
 """Composites: which rule each layer gets. Names and defaults follow zennit's composites.
 
 ReLU and dropout pass relevance through unchanged, max-pooling routes it to the maximum (the
-gradient), flatten reshapes it, and average pooling uses the composite's pooling rule.
+gradient), flatten reshapes it, average pooling uses the composite's pooling rule and a residual
+addition its addition rule (zennit's ``Sum`` with ``Norm``: the composite's stabiliser).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class Composite:
     linear: Rule
     first: Rule | None = None
     pooling: PoolingRule = field(default_factory=PoolingRule)
+    addition: PoolingRule = field(default_factory=PoolingRule)
+    """How a residual addition splits relevance between its branches (zennit's Sum with Norm)."""
     output_magnitude: bool = False
     """Start from ``|logit|`` instead of the logit (relative LRP: see its rule)."""
 
@@ -58,6 +61,7 @@ def epsilon_gamma_box(
         linear=Epsilon(epsilon),
         first=ZBox(low, high, stabiliser),
         pooling=PoolingRule(stabiliser),
+        addition=PoolingRule(stabiliser),
     )
 
 
@@ -69,13 +73,18 @@ def epsilon_plus_flat(*, epsilon: float = 1e-6, stabiliser: float = 1e-6) -> Com
         linear=Epsilon(epsilon),
         first=Flat(stabiliser),
         pooling=PoolingRule(stabiliser),
+        addition=PoolingRule(stabiliser),
     )
 
 
 def epsilon_plus(*, epsilon: float = 1e-6, stabiliser: float = 1e-6) -> Composite:
     """z+ for every conv, epsilon for linear layers."""
     return Composite(
-        "epsilon_plus", ZPlus(stabiliser), Epsilon(epsilon), pooling=PoolingRule(stabiliser)
+        "epsilon_plus",
+        ZPlus(stabiliser),
+        Epsilon(epsilon),
+        pooling=PoolingRule(stabiliser),
+        addition=PoolingRule(stabiliser),
     )
 
 
@@ -86,18 +95,32 @@ def epsilon_alpha2_beta1(*, epsilon: float = 1e-6, stabiliser: float = 1e-6) -> 
         conv=AlphaBeta(2.0, 1.0, stabiliser),
         linear=Epsilon(epsilon),
         pooling=PoolingRule(stabiliser),
+        addition=PoolingRule(stabiliser),
     )
 
 
 def uniform_epsilon(epsilon: float = 1e-6, *, name: str = "epsilon") -> Composite:
     """Epsilon everywhere (``epsilon=0``: LRP-0), average pooling stabilised by the same epsilon."""
-    return Composite(name, Epsilon(epsilon), Epsilon(epsilon), pooling=PoolingRule(epsilon))
+    return Composite(
+        name,
+        Epsilon(epsilon),
+        Epsilon(epsilon),
+        pooling=PoolingRule(epsilon),
+        addition=PoolingRule(epsilon),
+    )
 
 
 def relative() -> Composite:
-    """Relative LRP in every layer (see :class:`ingest.lrp.rules.Relative`)."""
+    """Relative LRP in every layer (see :class:`ingest.lrp.rules.Relative`). At a residual
+    addition it divides, as Nyiri & Gibaru do only at skip connections: each branch gets
+    ``x_k * R / stabilise(x_1 + x_2)``, its share of the sum (stabiliser 1e-6)."""
     return Composite(
-        "rlrp", Relative(), Relative(), pooling=PoolingRule(None), output_magnitude=True
+        "rlrp",
+        Relative(),
+        Relative(),
+        pooling=PoolingRule(None),
+        addition=PoolingRule(1e-6),
+        output_magnitude=True,
     )
 
 

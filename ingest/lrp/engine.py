@@ -8,6 +8,11 @@ exactly the weight gradient of the convolution for output gradient ``s`` and inp
 ``conv2d_weight`` call per part, the cost of about one forward convolution. Summing ``M`` over
 ``i`` gives the relevance that reached the lower layer, over ``j`` that of the upper neuron (up to
 what biases and stabilisers absorb).
+
+In a graph of steps (a ResNet) the lower layers of a weight layer are all those whose outputs
+reach its input without another weight layer between; the message to each of them weights the
+input by the share of relevance the additions hand on to that layer (:func:`origin_shares`), one
+more ``conv2d_weight`` call per lower layer and part.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from torch import Tensor, nn
 
 from ingest.errors import RelexError
 from ingest.lrp.composites import Composite
-from ingest.lrp.network import INPUT_LAYER, Network, Step
+from ingest.lrp.network import INPUT_LAYER, NETWORK_INPUT, Network, Step
 from ingest.lrp.rules import PoolingRule, Rule, stabilise
 
 NeuronSelection = Sequence[int] | Tensor
@@ -52,12 +57,16 @@ class Relevance:
 
 
 def forward(network: Network, inputs: Tensor) -> Trace:
-    """Run the network step by step without in-place operations, keeping inputs and outputs."""
+    """Run the network step by step without in-place operations, keeping inputs and outputs.
+
+    ``inputs[i]`` is the first input of step ``i``; an addition's inputs are the outputs of the
+    steps it reads (see :func:`step_inputs`)."""
     stored_inputs: list[Tensor] = []
     outputs: list[Tensor] = []
     indices: dict[int, Tensor] = {}
-    hidden = inputs
     for position, step in enumerate(network.steps):
+        args = [inputs if i == NETWORK_INPUT else outputs[i] for i in step.inputs]
+        hidden = args[0]
         stored_inputs.append(hidden)
         module = step.module
         if step.kind == "conv":
@@ -79,8 +88,18 @@ def forward(network: Network, inputs: Tensor) -> Trace:
             )
         elif step.kind in ("avgpool", "flatten"):
             hidden = module(hidden)
+        elif step.kind == "add":
+            hidden = args[0] + args[1]
         outputs.append(hidden)
     return Trace(tuple(stored_inputs), tuple(outputs), indices)
+
+
+def step_inputs(network: Network, trace: Trace, position: int) -> list[Tensor]:
+    """The tensors step ``position`` read in the forward pass of ``trace``."""
+    return [
+        trace.inputs[0] if i == NETWORK_INPUT else trace.outputs[i]
+        for i in network.steps[position].inputs
+    ]
 
 
 def output_relevance(logits: Tensor, target: Tensor) -> Tensor:
@@ -101,29 +120,32 @@ def propagate(
 ) -> Relevance:
     """Propagate ``relevance`` (at the network output) down to the input.
 
-    ``masks`` (layer name -> float mask of shape (1 or batch, neurons)) restricts the pass to the
-    selected neurons of those layers. With ``flow_groups`` (a group id per image) the flows of
-    every pair of consecutive weight layers are summed per group: shape (groups, lower, upper).
+    The steps are visited in reverse topological order; relevance reaching a step's output from
+    several consumers (a ResNet block's input feeds both branches) is summed. ``masks`` (layer
+    name -> float mask of shape (1 or batch, neurons)) restricts the pass to the selected neurons
+    of those layers. With ``flow_groups`` (a group id per image) the flows of every pair of
+    connected weight layers are summed per group: shape (groups, lower, upper).
     """
     masks = masks or {}
     neuron_relevance: dict[str, Tensor] = {}
     flows: dict[tuple[str, str], Tensor] = {}
-    weight_positions = [i for i, step in enumerate(network.steps) if step.has_neurons]
-    lower_layer = {
-        position: network.steps[weight_positions[k - 1]].name if k else INPUT_LAYER
-        for k, position in enumerate(weight_positions)
-    }
-    lower_size = {layer.name: layer.size for layer in network.layers}
+    first_weight = next(i for i, step in enumerate(network.steps) if step.has_neurons)
+    sizes = {layer.name: layer.size for layer in network.layers}
+    shares = origin_shares(network, composite, trace) if flow_groups is not None else {}
+    pending: dict[int, Tensor] = {len(network.steps) - 1: relevance}
     for position in reversed(range(len(network.steps))):
         step = network.steps[position]
+        if position not in pending:
+            continue
+        relevance = pending.pop(position)
         x, z = trace.inputs[position], trace.outputs[position]
+        lowers: list[Tensor]
         if step.has_neurons:
             if step.name in masks:
                 relevance = relevance * _broadcast(masks[step.name], relevance)
             neuron_relevance[step.name] = _per_neuron(relevance)
-            rule = composite.rule_for(step.kind, is_first=position == weight_positions[0])
-            lower = lower_layer[position]
-            relevance, flow = _propagate_weight_layer(
+            rule = composite.rule_for(step.kind, is_first=position == first_weight)
+            lower, layer_flows = _propagate_weight_layer(
                 step,
                 rule,
                 x,
@@ -131,21 +153,102 @@ def propagate(
                 relevance,
                 flow_groups,
                 flow_group_count,
-                lower_size[lower],
+                {name: (sizes[name], share) for name, share in shares.get(position, {}).items()},
             )
-            if flow is not None:
-                flows[(lower, step.name)] = flow
+            lowers = [lower]
+            flows.update({(name, step.name): flow for name, flow in layer_flows.items()})
         elif step.kind == "maxpool":
-            relevance = unpool_max(relevance, trace.pool_indices[position], x.shape)
+            lowers = [unpool_max(relevance, trace.pool_indices[position], x.shape)]
         elif step.kind == "avgpool":
-            relevance = _propagate_avgpool(step.module, composite.pooling, x, z, relevance)
+            lowers = [_propagate_avgpool(step.module, composite.pooling, x, z, relevance)]
         elif step.kind == "flatten":
-            relevance = relevance.reshape(x.shape)
+            lowers = [relevance.reshape(x.shape)]
+        elif step.kind == "add":
+            lowers = _propagate_addition(
+                composite.addition, step_inputs(network, trace, position), z, relevance
+            )
+        else:
+            lowers = [relevance]
+        for source, lower in zip(step.inputs, lowers, strict=True):
+            pending[source] = pending[source] + lower if source in pending else lower
+    relevance = pending[NETWORK_INPUT]
     if INPUT_LAYER in masks:
         relevance = relevance * _broadcast(masks[INPUT_LAYER], relevance)
     neuron_relevance[INPUT_LAYER] = _per_neuron(relevance)
     bottom_up = dict(reversed(neuron_relevance.items()))
     return Relevance(relevance, bottom_up, dict(reversed(flows.items())))
+
+
+Shares = dict[str, Tensor | None]
+"""Per lower neuron layer, the fraction of the relevance at each position of a tensor that the
+backward pass hands on to that layer's output; ``None`` means all of it."""
+
+
+def origin_shares(network: Network, composite: Composite, trace: Trace) -> dict[int, Shares]:
+    """For each weight step (by position), the shares of its input that reach each lower layer.
+
+    Between two weight layers there are only steps that keep channels apart, so the message from
+    upper neuron ``j`` to lower channel ``i`` is the relevance ``j`` sends to input channel ``i``,
+    weighted position by position by these shares. A ReLU, a flatten and (as in a sequential CNN,
+    where every share is whole) a pooling step pass them on; max-pooling picks them at the
+    winning positions, and an addition multiplies each branch's by its fraction ``x_k / z`` of
+    the sum (the addition rule), as average pooling does by ``pool(x * share) / z``."""
+    at: dict[int, Shares] = {NETWORK_INPUT: {INPUT_LAYER: None}}
+    result: dict[int, Shares] = {}
+    consumers = {NETWORK_INPUT: 0} | {i: 0 for i in range(len(network.steps))}
+    for step in network.steps:
+        for source in step.inputs:
+            consumers[source] += 1
+    for position, step in enumerate(network.steps):
+        incoming = [at[i] for i in step.inputs]
+        x, z = trace.inputs[position], trace.outputs[position]
+        if step.has_neurons:
+            result[position] = incoming[0]
+            at[position] = {step.name: None}
+        elif step.kind == "flatten":
+            at[position] = {
+                k: None if v is None else v.reshape(z.shape) for k, v in incoming[0].items()
+            }
+        elif step.kind == "maxpool":
+            index = trace.pool_indices[position].flatten(2)
+            at[position] = {
+                k: None if v is None else v.flatten(2).gather(2, index).reshape(z.shape)
+                for k, v in incoming[0].items()
+            }
+        elif step.kind == "avgpool":
+            denominator = _denominator(z, composite.pooling.stabiliser)
+            at[position] = {
+                k: None if v is None else _divide(step.module(x * v), denominator)
+                for k, v in incoming[0].items()
+            }
+        elif step.kind == "add":
+            denominator = _denominator(z, composite.addition.stabiliser)
+            combined: Shares = {}
+            for branch, branch_shares in zip(
+                step_inputs(network, trace, position), incoming, strict=True
+            ):
+                fraction = _divide(branch, denominator)
+                for k, v in branch_shares.items():
+                    share = fraction if v is None else fraction * v
+                    previous = combined.get(k)
+                    combined[k] = share if previous is None else previous + share
+            at[position] = combined
+        else:
+            at[position] = incoming[0]
+        for source in step.inputs:
+            consumers[source] -= 1
+            if not consumers[source]:
+                del at[source]
+    return result
+
+
+def _denominator(z: Tensor, stabiliser: float | None) -> Tensor:
+    return z if stabiliser is None else stabilise(z, stabiliser)
+
+
+def _divide(numerator: Tensor, denominator: Tensor) -> Tensor:
+    """``numerator / denominator``, 0 where the denominator is 0 (unstabilised rules)."""
+    return torch.where(denominator != 0, numerator / denominator, 0.0)
 
 
 def selection_masks(
@@ -258,8 +361,10 @@ def _propagate_weight_layer(
     relevance: Tensor,
     flow_groups: Tensor | None,
     flow_group_count: int,
-    lower_size: int,
-) -> tuple[Tensor, Tensor | None]:
+    lower_layers: Mapping[str, tuple[int, Tensor | None]],
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """The relevance at the layer's input and, with ``flow_groups``, its flows to each lower
+    layer (name -> (size, shares of the input that reach it))."""
     ops = LayerOps(step, x.shape)
     nonnegative = bool((x >= 0).all())
     pieces: list[tuple[float, Tensor, Tensor, Tensor]] = []
@@ -298,19 +403,41 @@ def _propagate_weight_layer(
         signal_ratio = ratio.reshape(-1, *([1] * (relevance.ndim - 1)))
         pieces = [(f, inp, w, signal * signal_ratio) for f, inp, w, signal in pieces]
     if flow_groups is None:
-        return lower, None
+        return lower, {}
     upper_size = relevance.shape[1]
-    flow = torch.zeros(flow_group_count, lower_size, upper_size, device=x.device, dtype=x.dtype)
-    for group in range(flow_group_count):
-        members = (flow_groups == group).nonzero().flatten()
-        if members.numel() == 0:
-            continue
-        whole_batch = members.numel() == flow_groups.numel()
-        for factor, inp, weight, signal in pieces:
-            if not whole_batch:
-                inp, signal = inp[members], signal[members]
-            flow[group].add_(ops.flow(inp, signal, weight, lower_size), alpha=factor)
-    return lower, flow
+    flows: dict[str, Tensor] = {}
+    for name, (lower_size, share) in lower_layers.items():
+        flow = torch.zeros(flow_group_count, lower_size, upper_size, device=x.device, dtype=x.dtype)
+        for group in range(flow_group_count):
+            members = (flow_groups == group).nonzero().flatten()
+            if members.numel() == 0:
+                continue
+            whole_batch = members.numel() == flow_groups.numel()
+            for factor, inp, weight, signal in pieces:
+                if share is not None:
+                    inp = inp * share
+                if not whole_batch:
+                    inp, signal = inp[members], signal[members]
+                flow[group].add_(ops.flow(inp, signal, weight, lower_size), alpha=factor)
+        flows[name] = flow
+    return lower, flows
+
+
+def _propagate_addition(
+    rule: PoolingRule, branches: Sequence[Tensor], z: Tensor, relevance: Tensor
+) -> list[Tensor]:
+    """Split the relevance of a sum among its inputs in proportion to their contributions
+    ``x_k * R / stabilise(z)`` (zennit's ``Sum`` with the Norm rule); without a stabiliser the
+    shares ``x_k * R`` are rescaled together to keep the L1 mass (relative LRP)."""
+    if rule.stabiliser is not None:
+        signal = relevance / stabilise(z, rule.stabiliser)
+        return [branch * signal for branch in branches]
+    shares = [branch * relevance for branch in branches]
+    mass = sum(share.flatten(1).abs().sum(1) for share in shares)
+    upper = relevance.flatten(1).abs().sum(1)
+    assert isinstance(mass, Tensor)
+    ratio = torch.where(mass > 0, upper / mass.clamp(min=1e-38), 0.0)
+    return [share * ratio.reshape(-1, *([1] * (share.ndim - 1))) for share in shares]
 
 
 def unpool_max(relevance: Tensor, indices: Tensor, input_shape: torch.Size) -> Tensor:

@@ -28,7 +28,7 @@ from ingest.lrp.engine import (
     selection_masks,
     unpool_max,
 )
-from ingest.lrp.network import Network
+from ingest.lrp.network import NETWORK_INPUT, Network
 
 Target = int | Tensor | list[int] | None
 """The class to explain: None (the prediction), one class for all images, or one per image."""
@@ -293,7 +293,12 @@ class DeconvNet:
         return Attribution(heatmap=heatmap, logits=logits, target=resolved)
 
     def _project(self, trace: Trace, signal: Tensor, start: int) -> Tensor:
+        """Walk the steps back from ``start``; signals meeting at a branch point add up."""
+        pending = {start: signal}
         for position in reversed(range(start + 1)):
+            if position not in pending:
+                continue
+            signal = pending.pop(position)
             step = self.network.steps[position]
             x = trace.inputs[position]
             if step.has_neurons:
@@ -306,4 +311,6 @@ class DeconvNet:
                 signal = torch.func.vjp(step.module, x)[1](signal)[0]
             elif step.kind == "flatten":
                 signal = signal.reshape(x.shape)
-        return signal
+            for source in step.inputs:
+                pending[source] = pending[source] + signal if source in pending else signal
+        return pending[NETWORK_INPUT]

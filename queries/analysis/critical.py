@@ -79,6 +79,9 @@ def critical_paths(
     params: dict[str, Any] = {"run": run, "class_id": class_id, "sign": PATH_SIGNS[sign]}
     pairs, depth = _walk_frontier(store, params, start.id, start.layer.depth, target.depth)
     if depth > target.depth:
+        # Skip connections reach layers that phase 2 pulls whole: keep their edges once.
+        depths = {layer.name: layer.depth for layer in scope.layers}
+        pairs = [pair for pair in pairs if depths[pair.upper_layer] > depth]
         pairs += _pull_layers(store, params, scope.layers, target.depth, depth)
     found = k_best_paths(
         pairs,
@@ -104,10 +107,13 @@ def _walk_frontier(
     they are few; returns them and the depth of the first layer not walked."""
     pairs: list[LayerEdges] = []
     frontier, depth = [source], top
+    walked: set[str] = set()
     while depth > bottom and len(frontier) <= FRONTIER_LIMIT:
         rows = _usable(store.query_named("flows_from", {**params, "ids": frontier}), params)
         pairs += _group(rows)
-        frontier = sorted({row["dst"] for row in rows})
+        walked.update(frontier)
+        # A neuron reached again along a skip connection has had its edges read already.
+        frontier = sorted({row["dst"] for row in rows} - walked)
         depth -= 1
         if not frontier:
             return pairs, bottom
