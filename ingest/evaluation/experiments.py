@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ingest.aggregate import evidence_shares, outflow_totals
 from ingest.errors import RelexError
 from ingest.evaluation import metrics as m
 from ingest.evaluation.data import EvaluationData
@@ -307,15 +308,15 @@ def critical_path(
     target: int,
 ) -> tuple[str, ...]:
     """The path from output neuron ``target`` down to an input channel through the selected
-    ``neurons`` (a layer not listed keeps all its neurons) that maximises the product of the
-    positive shares ``flow / relevance of the upper neuron``, i.e. the weighted shortest path for
-    the FLOW costs ``-ln share`` (DESIGN.md), found by the graph queries' exact path search
-    (``queries.analysis.paths``).
+    ``neurons`` (a layer not listed keeps all its neurons) that carries the most evidence for the
+    target: positive flows into neurons of positive relevance, the weighted shortest path for
+    the costs ``-ln share`` of ``ingest.aggregate`` (DESIGN.md), found by the graph queries'
+    exact path search (``queries.analysis.paths``).
 
     ``flows`` are one image's (or group's) flows, ``(1, lower, upper)`` per layer pair, as
     ``LRP.attribute(..., flow_groups=...)`` returns them; an upper neuron's relevance is the sum of
     its incoming flows. Returns ``"<layer>/<index>"`` ids from the input up to the output, or an
-    empty tuple when no path of positive shares exists.
+    empty tuple when no such path exists.
     """
     names = list(network.layer_names)
     kept = {**neurons, names[-1]: [target]}
@@ -338,15 +339,17 @@ def critical_path(
 def _selected_edges(
     lower: str, upper: str, flow: Tensor, kept: Mapping[str, Sequence[int]]
 ) -> LayerEdges:
-    """Every edge between the kept neurons of two layers, costing ``-ln share`` (NaN where the
-    share is not positive); shares divide by the upper neuron's whole relevance."""
+    """Every edge of positive flow between the kept neurons of two layers into a lower neuron
+    of positive relevance, costing ``-ln share`` with the share of ``ingest.aggregate`` (over
+    the whole layers); NaN elsewhere. A lower neuron's relevance is the sum of its flows."""
     matrix = flow.double().cpu().numpy()
+    shares = evidence_shares(matrix, outflow_totals({(lower, upper): matrix})[upper], matrix.sum(1))
     lower_ids = np.asarray(kept.get(lower, range(matrix.shape[0])), dtype=np.int64)
     upper_ids = np.asarray(kept.get(upper, range(matrix.shape[1])), dtype=np.int64)
-    totals = matrix.sum(0)[upper_ids]
+    chosen = shares[np.ix_(lower_ids, upper_ids)]
+    positive = matrix[np.ix_(lower_ids, upper_ids)] > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        shares = matrix[np.ix_(lower_ids, upper_ids)] / totals[None, :]
-        costs = np.where(shares > 0, -np.log(shares), np.nan)
+        costs = np.where(positive & np.isfinite(chosen), -np.log(chosen), np.nan)
     grid_lower, grid_upper = np.meshgrid(lower_ids, upper_ids, indexing="ij")
     return LayerEdges(upper, lower, grid_upper.ravel(), grid_lower.ravel(), costs.ravel())
 

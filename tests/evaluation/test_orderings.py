@@ -93,11 +93,12 @@ def test_critical_path_is_the_networkx_shortest_path(
     kept[names[-1]] = [target]
     for lower, upper in itertools.pairwise(names):
         flow = result.flows[(lower, upper)][0].double().numpy()
-        totals = flow.sum(0)
+        positive_out = np.clip(flow, 0, None).sum(0)  # what each upper neuron passes down
+        lower_relevance = flow.sum(1)
         for j in kept[upper]:
             for i in kept[lower]:
-                share = flow[i, j] / totals[j] if totals[j] else 0.0
-                if share > 0:
+                if flow[i, j] > 0 and lower_relevance[i] > 0:
+                    share = flow[i, j] / positive_out[j]
                     graph.add_edge(f"{upper}/{j}", f"{lower}/{i}", cost=-np.log(share))
     for i in kept[names[0]]:
         graph.add_edge(f"{names[0]}/{i}", "sink", cost=0.0)
