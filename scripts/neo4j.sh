@@ -10,7 +10,8 @@
 # in NEO4J_HOME_DIR (default relex-data/neo4j): the password generated on the first start
 # (password, mode 600), the Bolt port (port; NEO4J_BOLT_PORT picks one, otherwise a free port is
 # chosen once and kept), the database (data/), the logs (logs/) and the Maven build (build/).
-# NEO4J_HEAP bounds the JVM heap (default 1g), NEO4J_START_TIMEOUT the wait for Bolt (180 s).
+# NEO4J_HEAP bounds the JVM heap (default 1g), NEO4J_PAGECACHE the page cache (256m; the store
+# files it holds), NEO4J_START_TIMEOUT the wait for Bolt (180 s).
 # Only the `export` lines go to stdout; messages go to stderr and the server's output to logs/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +22,7 @@ build=$home/build
 logs=$home/logs
 pid_file=$home/pid
 heap=${NEO4J_HEAP:-1g}
+page_cache=${NEO4J_PAGECACHE:-256m}
 timeout=${NEO4J_START_TIMEOUT:-180}
 main_class=relex.neo4j.Server
 
@@ -123,7 +125,7 @@ start() {
         -XX:-OmitStackTraceInFastThrow -Djdk.nio.maxCachedBufferSize=1024 \
         -Dio.netty.tryReflectionSetAccessible=true -Dlog4j2.disable.jmx=true \
         --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
-        --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
+        --add-opens=java.base/sun.nio.ch=ALL-UNNAMED "-Drelex.neo4j.pagecache=$page_cache" \
         -cp "$build/classes:$(cat "$build/classpath.txt")" \
         "$main_class" "$home" "$port" "$home/password" "$build/plugins" \
         </dev/null >"$logs/server.log" 2>&1 &

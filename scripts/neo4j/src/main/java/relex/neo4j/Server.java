@@ -25,7 +25,8 @@ import picocli.CommandLine;
  *
  * <p>Arguments: the DBMS home folder, the Bolt port, the file holding the password of the
  * "neo4j" user (set once, before the first start, as neo4j-admin's set-initial-password does),
- * the plugin folder. Once the DBMS is up it writes "ready" into the home folder; it shuts down
+ * the plugin folder. The system property relex.neo4j.pagecache sizes the page cache (default
+ * 256m). Once the DBMS is up it writes "ready" into the home folder; it shuts down
  * cleanly on SIGTERM.
  */
 public final class Server {
@@ -40,6 +41,7 @@ public final class Server {
         int port = Integer.parseInt(args[1]);
         Path passwordFile = Path.of(args[2]);
         Path plugins = Path.of(args[3]).toAbsolutePath();
+        String pageCache = System.getProperty("relex.neo4j.pagecache", "256m");
         Path ready = home.resolve("ready");
         Files.deleteIfExists(ready);
 
@@ -55,7 +57,7 @@ public final class Server {
                 .setConfig(GraphDatabaseSettings.udc_enabled, false)
                 .setConfig(GraphDatabaseSettings.plugin_dir, plugins)
                 .setConfig(GraphDatabaseSettings.procedure_unrestricted, List.of("apoc.*"))
-                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(256))
+                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.parse(pageCache))
                 .build();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
