@@ -46,7 +46,7 @@ build_launcher() {
     [ -f "$build/built-$key" ] && return 0
     command -v java >/dev/null || { say "java is not installed (Java 17 or later is needed)"; exit 1; }
     command -v mvn >/dev/null || { say "mvn is not installed (Maven builds the server)"; exit 1; }
-    say "building the server with Maven (the first time downloads about 130 MB into ~/.m2)"
+    say "building the server with Maven (the first time downloads about 160 MB into ~/.m2)"
     rm -rf "$build"
     if ! mvn -B -q -f "$root/scripts/neo4j/pom.xml" "-Dlauncher.build=$build" compile \
         >"$logs/build.log" 2>&1; then
