@@ -146,8 +146,14 @@ class Neo4jStore(GraphStore):
         batch_size: int = DEFAULT_BATCH_SIZE,
         read_only: bool = False,
     ) -> Neo4jStore:
-        """Create a driver for ``uri`` that this store owns (and closes)."""
-        driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
+        """Create a driver for ``uri`` that this store owns (and closes).
+
+        The server sends no notifications: it would warn on every query that reads a property no
+        stored node has yet (Neo4j stores no nulls), and the driver logs each warning.
+        """
+        driver = neo4j.GraphDatabase.driver(
+            uri, auth=(user, password), notifications_min_severity="OFF"
+        )
         return cls(
             driver,
             database=database,

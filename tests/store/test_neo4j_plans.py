@@ -1,4 +1,5 @@
-"""What only a real Neo4j server shows about the write texts: the plans its planner picks.
+"""What only a real Neo4j server shows: the plans its planner picks for the write texts, and
+the notifications it sends.
 
 On a database with few edges, a ``MERGE (a)-[f:FLOW {run, class}]->(b)`` is planned as a seek
 in the (run, class) relationship index followed by a filter on the two ends: every row then
@@ -9,6 +10,7 @@ whatever the statistics say. Skipped without NEO4J_URI (scripts/test.sh starts a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,3 +64,13 @@ def test_a_merge_on_the_indexed_key_would_seek_the_index(empty_neo4j: GraphStore
         "MERGE (a)-[f:FLOW {run: row.run, class: row.cls}]->(b) RETURN count(*) AS written"
     )
     assert any("RelationshipIndexSeek" in op for op in explain(empty_neo4j, merge))
+
+
+def test_reading_a_property_no_node_has_logs_no_server_warning(
+    empty_neo4j: GraphStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Neo4j stores no nulls, so a run whose accuracy is unknown has no "accuracy" key, and
+    # get_run.cypher reading it made the server warn, which the driver logged on every call.
+    with neo4j_store() as store, caplog.at_level(logging.INFO, logger="neo4j.notifications"):
+        assert store.query("MATCH (r:Run) RETURN r.no_such_property AS x") == []
+    assert not caplog.records
