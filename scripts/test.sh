@@ -15,5 +15,6 @@ unset NEO4J_DATABASE
 if ! bash scripts/neo4j.sh status >/dev/null; then
     trap 'bash scripts/neo4j.sh stop' EXIT
 fi
-eval "$(bash scripts/neo4j.sh start)"
+neo4j_env=$(bash scripts/neo4j.sh start) # an assignment, so that a failed start stops the script
+eval "$neo4j_env"
 pytest -q "$@"
