@@ -1,8 +1,9 @@
 """The Neo4j 5 backend through the official ``neo4j`` driver (Bolt), never py2neo.
 
 The driver is created once and passed in (``Neo4jStore(driver)``), or built from settings
-(``Neo4jStore.connect(uri, user, password)``). Writes are ``UNWIND $rows AS row MERGE ...``
-batches of ``batch_size`` rows, each batch one managed transaction
+(``Neo4jStore.connect(uri, user, password)``). Writes are ``UNWIND $rows AS row ...`` upserts
+(MERGE for nodes; an edge is looked for from its two ends, then created: see
+write_flows.neo4j.cypher) in batches of ``batch_size`` rows, each batch one managed transaction
 (``session.execute_write``), which the driver retries on transient errors. Deletes run in
 batches of ``batch_size`` until nothing is left, so no transaction grows unbounded.
 """
@@ -151,8 +152,14 @@ class Neo4jStore(GraphStore):
         batch_size: int = DEFAULT_BATCH_SIZE,
         read_only: bool = False,
     ) -> Neo4jStore:
-        """Create a driver for ``uri`` that this store owns (and closes)."""
-        driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
+        """Create a driver for ``uri`` that this store owns (and closes).
+
+        The server sends no notifications: it would warn on every query that reads a property no
+        stored node has yet (Neo4j stores no nulls), and the driver logs each warning.
+        """
+        driver = neo4j.GraphDatabase.driver(
+            uri, auth=(user, password), notifications_min_severity="OFF"
+        )
         return cls(
             driver,
             database=database,

@@ -1,8 +1,16 @@
 // Upsert (Class)-[:RELEVANT]->(Neuron) keyed by (run, class, neuron); returns rows that matched.
+// Not MERGE, for the reason in write_flows.neo4j.cypher (the relevant_run index).
 UNWIND $rows AS row
 MATCH (c:Class {id: row.src})
 MATCH (n:Neuron {id: row.dst})
-MERGE (c)-[r:RELEVANT {run: row.run}]->(n)
-SET r.relevance = row.relevance, r.rank = row.rank, r.mean = row.mean,
-    r.retained = row.retained, r.images = row.images
+OPTIONAL MATCH (c)-[old:RELEVANT]->(n)
+WHERE [old.run] = [row.run]
+SET old.relevance = row.relevance, old.rank = row.rank, old.mean = row.mean,
+    old.retained = row.retained, old.images = row.images
+WITH *
+CALL (c, n, row, old) {
+  WITH * WHERE old IS NULL
+  CREATE (c)-[:RELEVANT {run: row.run, relevance: row.relevance, rank: row.rank, mean: row.mean,
+                         retained: row.retained, images: row.images}]->(n)
+}
 RETURN count(*) AS written;

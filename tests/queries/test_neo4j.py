@@ -1,7 +1,9 @@
 """The Neo4j side of the query catalogue without a server: every Neo4j text parses with a Neo4j
 Cypher grammar, and every query function, run through ``Neo4jStore`` on a driver whose
 transactions answer from an embedded store holding the same graph, returns exactly what it
-returns on the embedded store, in read transactions, with values only as parameters."""
+returns on the embedded store. Kept beside the real server's parity test (test_parity.py) for
+what a server does not show: that every call is a catalogue text run in a read transaction,
+with values only as parameters."""
 
 from __future__ import annotations
 

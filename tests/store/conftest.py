@@ -2,7 +2,8 @@
 
 The embedded store always runs, with the engine named by RELEX_STORE_ENGINE (kuzu by default;
 test_engines.py runs this suite again in a subprocess with ladybug). Neo4j runs when NEO4J_URI
-is set; its tests wipe that database, so point it at a throwaway one.
+is set (scripts/test.sh starts a local server and sets it); its tests wipe that database, so
+point it at a throwaway one.
 """
 
 from __future__ import annotations

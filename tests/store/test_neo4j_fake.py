@@ -1,9 +1,9 @@
-"""Neo4jStore against a recording fake of the driver (no Neo4j server or Docker here).
+"""Neo4jStore against a recording fake of the driver.
 
-The fake records every (query file, parameters) pair with its transaction mode and database,
-so these tests pin down which catalogue texts run, how rows are batched, and that values only
-ever travel as parameters. The texts themselves are checked by test_cypher_grammar.py, and
-against a real server by test_contract.py when NEO4J_URI is set.
+Kept beside the real server (test_contract.py, test_neo4j_plans.py) for what a server does not
+show: the fake records every (query file, parameters) pair with its transaction mode and
+database, so these tests pin down which catalogue texts run, how rows are split into batches and
+transactions, and that values only ever travel as parameters.
 """
 
 from __future__ import annotations
