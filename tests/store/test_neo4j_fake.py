@@ -235,8 +235,9 @@ def test_a_passed_driver_stays_open_and_an_own_driver_is_closed(
 
     created: list[tuple[str, tuple[str, str]]] = []
 
-    def fake_driver(uri: str, auth: tuple[str, str]) -> FakeDriver:
+    def fake_driver(uri: str, auth: tuple[str, str], **config: object) -> FakeDriver:
         created.append((uri, auth))
+        assert config == {"notifications_min_severity": "OFF"}
         return driver
 
     monkeypatch.setattr("neo4j.GraphDatabase.driver", fake_driver)
