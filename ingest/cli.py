@@ -124,6 +124,9 @@ def ingest_command(
         "epsilon_gamma_box"
     ),
     top_k: Annotated[int, typer.Option(help="Incoming edges kept per neuron and class.")] = 8,
+    paths: Annotated[
+        int, typer.Option(help="Critical paths stored per class and sign (evidence for, against).")
+    ] = 5,
     batch_size: Annotated[int, typer.Option(help="Images per batch.")] = 16,
     device: DeviceOption = None,
     classes: Annotated[
@@ -146,6 +149,7 @@ def ingest_command(
         weights=weights,
         method=method,
         top_k=top_k,
+        paths=paths,
         batch_size=batch_size,
         device=device or get_settings().device,
         classes=_class_list(classes),

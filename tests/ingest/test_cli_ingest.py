@@ -128,3 +128,17 @@ def test_a_class_whose_images_are_all_unreadable_is_skipped(
         classes = store.query_named("run_classes", {"run": "r"})
     assert run.status == "done" and run.images == 3 and run.skipped == 3
     assert [row["name"] for row in classes] == ["checker"]
+
+
+def test_paths_sets_how_many_critical_paths_are_stored(checkpoint: Path, tmp_path: Path) -> None:
+    dataset = "synthetic:shapes-a?n=12&seed=4"
+    done = relex_ingest(dataset, tmp_path / "g.kuzu", checkpoint, "--paths", "2", "--limit", "2")
+    assert done.returncode == 0, done.stderr
+    with open_store(StoreSettings(path=tmp_path / "g.kuzu"), read_only=True) as store:
+        ranks = store.query(
+            "MATCH (p:CriticalPath) RETURN p.class AS cls, p.sign AS sign, p.rank AS rank"
+        )
+    assert ranks and {row["rank"] for row in ranks} <= {1, 2}
+    refused = relex_ingest(dataset, tmp_path / "h.kuzu", checkpoint, "--paths", "0")
+    assert refused.returncode == 2 and "--paths must be at least 1" in refused.stderr
+    assert "Traceback" not in refused.stderr and not (tmp_path / "h.kuzu").exists()
