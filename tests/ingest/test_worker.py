@@ -45,30 +45,29 @@ def store_at(path: Path, *, read_only: bool = False):  # type: ignore[no-untyped
     return open_store(StoreSettings(path=path), read_only=read_only)
 
 
-def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every FLOW and RELEVANT edge and every node id, sorted: a graph to compare exactly."""
-    with store_at(path, read_only=True) as store:
-        flows = store.query(
-            "MATCH (a:Neuron)-[f:FLOW]->(b:Neuron) "
-            "RETURN f.run, f.class, a.id, b.id, f.relevance, f.share, f.cost"
-        )
-        relevant = store.query(
-            "MATCH (a)-[r:RELEVANT]->(b:Neuron) RETURN a.id, b.id, r.run, r.relevance, r.rank"
-        )
-        nodes = store.query("MATCH (n) RETURN label(n), n.id")
-        paths = store.query(
-            "MATCH (p:CriticalPath)-[s:STEP]->(n:Neuron) "
-            "RETURN p.id, p.sign, p.rank, p.score, s.position, n.id"
-        )
+GRAPH_QUERIES = {
+    "flows": "MATCH (a:Neuron)-[f:FLOW]->(b:Neuron) "
+    "RETURN f.run, f.class, a.id, b.id, f.relevance, f.share, f.cost",
+    "relevant": "MATCH (a)-[r:RELEVANT]->(b:Neuron) RETURN a.id, b.id, r.run, r.relevance, r.rank",
+    "paths": "MATCH (p:CriticalPath)-[s:STEP]->(n:Neuron) "
+    "RETURN p.id, p.sign, p.rank, p.score, s.position, n.id",
+}
+
+
+def store_dump(store: GraphStore, nodes: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every FLOW and RELEVANT edge, every stored path step and every node id (``nodes``: the
+    backend's query for labels and ids), sorted: a graph to compare exactly."""
+    queries = {**GRAPH_QUERIES, "nodes": nodes}
     return {
-        name: sorted(tuple(row.values()) for row in rows)
-        for name, rows in (
-            ("flows", flows),
-            ("relevant", relevant),
-            ("nodes", nodes),
-            ("paths", paths),
-        )
+        name: sorted(tuple(row.values()) for row in store.query(cypher))
+        for name, cypher in queries.items()
     }
+
+
+def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """``store_dump`` of the embedded store at ``path``."""
+    with store_at(path, read_only=True) as store:
+        return store_dump(store, "MATCH (n) RETURN label(n), n.id")
 
 
 def test_store_round_trips_what_the_worker_computed(checkpoint: Path, tmp_path: Path) -> None:
@@ -200,19 +199,8 @@ def test_kill_during_ingest_then_resume_gives_the_uninterrupted_graph(
 
 
 def neo4j_dump(store: GraphStore) -> dict[str, list[tuple[object, ...]]]:
-    """``dump`` of a Neo4j store, in the same shape."""
-    flows = store.query(
-        "MATCH (a:Neuron)-[f:FLOW]->(b:Neuron) "
-        "RETURN f.run, f.class, a.id, b.id, f.relevance, f.share, f.cost"
-    )
-    relevant = store.query(
-        "MATCH (a)-[r:RELEVANT]->(b:Neuron) RETURN a.id, b.id, r.run, r.relevance, r.rank"
-    )
-    nodes = store.query("MATCH (n) RETURN labels(n)[0], n.id")
-    return {
-        name: sorted(tuple(row.values()) for row in rows)
-        for name, rows in (("flows", flows), ("relevant", relevant), ("nodes", nodes))
-    }
+    """``store_dump`` of a Neo4j store, in the same shape."""
+    return store_dump(store, "MATCH (n) RETURN labels(n)[0], n.id")
 
 
 def test_kill_mid_class_then_resume_on_neo4j_gives_the_uninterrupted_graph(
