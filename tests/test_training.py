@@ -93,7 +93,8 @@ def test_wnid_folder_classes_become_the_checkpoint_classes(tmp_path: Path) -> No
     ("settings", "message"),
     [
         ({"model_name": "vgg16"}, "only the small CNNs"),
-        ({"model_name": "resnet50"}, "unknown model 'resnet50'"),
+        ({"model_name": "resnet50"}, "only the small CNNs"),
+        ({"model_name": "alexnet"}, "unknown model 'alexnet'"),
         ({"epochs": 0}, "at least 1"),
         ({"batch_size": 0}, "at least 1"),
         ({"lr": 0.0}, "learning rate"),
