@@ -25,12 +25,12 @@ from ingest.lrp import (
 )
 from ingest.lrp.composites import COMPOSITES
 from ingest.models import LoadedModel, load_model
+from ingest.registry import EXPLAIN_METHODS
 from ingest.render import heatmap_rgb, pixels_rgb, side_by_side
 
 log = logging.getLogger(__name__)
 
-GRADIENT_METHODS = ("integrated_gradients", "gradient_x_input", "gradient", "deconvnet")
-METHODS = (*COMPOSITES, *GRADIENT_METHODS)
+METHODS = EXPLAIN_METHODS
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,11 @@ from ingest.evaluation.scores import scores_document, store_scores
 from ingest.explain import pick_device
 from ingest.lrp.composites import COMPOSITES
 from ingest.models import LoadedModel, load_model
+from ingest.registry import EXPERIMENTS
 from queries import GraphStore
 
 log = logging.getLogger(__name__)
 
-EXPERIMENTS = ("methods", "randomisation", "selection", "lrp-vs-ig", "artefacts", "robustness")
 """``methods``: every method on every metric; ``randomisation``: the cascading sanity check;
 ``selection``: top-k neurons per layer (MSE/SMAPE, critical paths); ``lrp-vs-ig``: the LRP
 composites against Integrated Gradients (for MNIST-format data: no masks, so faithfulness and

@@ -21,18 +21,11 @@ from ingest.evaluation.methods import check_methods, make_explainer
 from ingest.lrp import LRP, composite_by_name
 from ingest.lrp.network import Network
 from ingest.models import LoadedModel
+from ingest.registry import LOCALISATION_METRICS, METRICS
 from ingest.selection import selection_curve
 from queries.analysis.paths import LayerEdges, k_best_paths
 
-LOCALISATION = ("relevance_mass_accuracy", "relevance_rank_accuracy")
-METRICS = (
-    *LOCALISATION,
-    "aopc",
-    "aopc_random",
-    "sparseness",
-    "complexity",
-    "conservation_error",
-)
+LOCALISATION = LOCALISATION_METRICS
 DEFAULT_METRICS = METRICS
 
 

@@ -13,23 +13,13 @@ from ingest.errors import RelexError
 from ingest.lrp import LRP, Gradient, GradientXInput, IntegratedGradients, composite_by_name
 from ingest.lrp.composites import COMPOSITES
 from ingest.models import Preprocessing
+from ingest.registry import DEFAULT_EVALUATION_METHODS, EVALUATION_METHODS
 
 Explainer = Callable[[Tensor, Tensor], Tensor]
 """``(inputs (batch, C, H, W), target classes (batch,)) -> heatmap`` of the inputs' shape."""
 
-GRADIENT_METHODS = ("integrated_gradients", "gradient_x_input", "gradient")
-RANDOM = "random"
-METHODS = (*COMPOSITES, *GRADIENT_METHODS, RANDOM)
-DEFAULT_METHODS = (
-    "epsilon_gamma_box",
-    "epsilon_plus_flat",
-    "epsilon_alpha2_beta1",
-    "rlrp",
-    "integrated_gradients",
-    "gradient_x_input",
-    "gradient",
-    RANDOM,
-)
+METHODS = EVALUATION_METHODS
+DEFAULT_METHODS = DEFAULT_EVALUATION_METHODS
 
 
 def check_methods(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
