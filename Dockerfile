@@ -31,6 +31,7 @@ COPY pyproject.toml README.md ./
 COPY queries queries
 COPY ingest ingest
 COPY api api
+COPY relex relex
 RUN pip install --no-cache-dir -e .
 COPY --from=web /web/vendor api/web/vendor
 RUN useradd --create-home --uid 1000 --user-group relex \

@@ -8,8 +8,6 @@ other than loopback is warned about, since anyone who can reach it can then use 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import Annotated
 
 import typer
 import uvicorn
@@ -17,7 +15,7 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.auth import is_loopback
-from queries.settings import Settings, get_settings
+from queries.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -50,21 +48,3 @@ def serve(settings: Settings) -> None:
     app = create_app(settings)
     announce(app, settings)
     uvicorn.run(app, host=settings.api_host, port=settings.api_port)
-
-
-def serve_command(
-    host: Annotated[str | None, typer.Option(help="Address (default: $RELEX_API_HOST).")] = None,
-    port: Annotated[
-        int | None, typer.Option(min=1, max=65535, help="Port (default: $RELEX_API_PORT).")
-    ] = None,
-    store: Annotated[
-        Path | None, typer.Option(help="Embedded store file (default: $RELEX_STORE_PATH).")
-    ] = None,
-) -> None:
-    """Serve the API and the web page (127.0.0.1:8000 by default) over the graph store; prints
-    the page's URL with its access token."""
-    changes: dict[str, object] = {"api_host": host, "api_port": port, "store_path": store}
-    settings = get_settings().model_copy(
-        update={key: value for key, value in changes.items() if value is not None}
-    )
-    serve(settings)

@@ -4,7 +4,7 @@
     python -m bench.soak --clients 8 --seconds 60 --warmup 20 --max-requests 200000
     python -m bench.soak --kinds heatmap      # one kind of request only (top, paths, heatmap)
 
-The server runs in a subprocess (``python -m ingest.cli serve``) over a small real run
+The server runs in a subprocess (``python -m relex.cli serve``) over a small real run
 (smallcnn64 on three synthetic classes, as ``bench.api`` builds it). CLIENTS threads send, for
 WARMUP and then SECONDS seconds, a mix of top-neuron queries, critical-path queries and subgraph
 heatmap renders of random neuron selections; each phase stops early after MAX_REQUESTS. Printed:
@@ -141,7 +141,7 @@ def soak(
         "RELEX_DATA_DIR": str(folder / "serve-data"),
         "RELEX_DEVICE": "cpu",
     }
-    command = [sys.executable, "-m", "ingest.cli", "serve", "--host", "127.0.0.1"]
+    command = [sys.executable, "-m", "relex.cli", "serve", "--host", "127.0.0.1"]
     server = subprocess.Popen(
         [*command, "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )

@@ -1,5 +1,9 @@
 """``relex``: a thin command line over keyword-only functions. Errors a user can fix become one
-line on stderr and exit status 2, never a traceback."""
+line on stderr and exit status 2, never a traceback.
+
+This package is the composition root, the only code that sees every layer. Its modules import
+torch and the API inside the commands that need them, so ``relex --help``, ``relex query`` and
+``relex cypher`` load neither."""
 
 from __future__ import annotations
 
@@ -13,21 +17,15 @@ from typing import Annotated
 
 import typer
 
-from api.server import serve_command
-from ingest.cli_cypher import cypher_command
-from ingest.cli_demo import demo_command
-from ingest.cli_evaluate import evaluate_app
-from ingest.cli_query import query_app
-from ingest.datasets import open_dataset
 from ingest.errors import RelexError
-from ingest.explain import METHODS, explain_images
-from ingest.lrp.composites import COMPOSITES
-from ingest.models import ARCHITECTURES, architecture
-from ingest.new_store import removed_unless_committed
-from ingest.training import train_small_cnn
-from ingest.worker import IngestOptions, ingest
+from ingest.registry import EXPLAIN_METHODS, LRP_METHODS, MODELS
 from queries import StoreError, open_store
 from queries.settings import get_settings
+from relex.cli_cypher import cypher_command
+from relex.cli_demo import demo_command
+from relex.cli_evaluate import evaluate_app
+from relex.cli_query import query_app
+from relex.cli_serve import serve_command
 
 app = typer.Typer(
     name="relex",
@@ -40,7 +38,7 @@ app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(query_app, name="query")
 
 
-ModelOption = Annotated[str, typer.Option(help=f"Model: {', '.join(ARCHITECTURES)}.")]
+ModelOption = Annotated[str, typer.Option(help=f"Model: {', '.join(MODELS)}.")]
 WeightsOption = Annotated[
     str, typer.Option(help="'imagenet' (from the torch hub cache), 'none' (random), or a file.")
 ]
@@ -64,7 +62,7 @@ def explain(
     images: Annotated[list[Path], typer.Argument(help="Image files to explain.")],
     model: ModelOption = "vgg16",
     weights: WeightsOption = "imagenet",
-    method: Annotated[str, typer.Option(help=f"One of: {', '.join(METHODS)}.")] = (
+    method: Annotated[str, typer.Option(help=f"One of: {', '.join(EXPLAIN_METHODS)}.")] = (
         "epsilon_gamma_box"
     ),
     target: Annotated[
@@ -80,6 +78,9 @@ def explain(
 ) -> None:
     """Write heatmaps (input beside relevance, and raw .npy) for IMAGES; an unreadable image is
     reported on stderr, the others are still explained, and the exit status is then 2."""
+    from ingest.explain import explain_images
+    from ingest.models import architecture
+
     if verbose:
         typer.echo(f"preprocessing: {architecture(model).preprocessing.describe()}", err=True)
     report = explain_images(
@@ -120,7 +121,7 @@ def ingest_command(
     run: Annotated[str, typer.Option(help="Run name: the id a re-run resumes.")],
     model: ModelOption = "vgg16",
     weights: WeightsOption = "imagenet",
-    method: Annotated[str, typer.Option(help=f"One of: {', '.join(COMPOSITES)}.")] = (
+    method: Annotated[str, typer.Option(help=f"One of: {', '.join(LRP_METHODS)}.")] = (
         "epsilon_gamma_box"
     ),
     top_k: Annotated[int, typer.Option(help="Incoming edges kept per neuron and class.")] = 8,
@@ -142,6 +143,9 @@ def ingest_command(
 ) -> None:
     """Explain a dataset and write per-class relevance graphs to the graph store (resumable).
     A store this command creates is removed again if the run fails before its first class."""
+    from ingest.new_store import removed_unless_committed
+    from ingest.worker import IngestOptions, ingest
+
     options = IngestOptions(
         run=run,
         dataset=dataset,
@@ -181,6 +185,9 @@ def train(
     seed: Annotated[int, typer.Option()] = 0,
 ) -> None:
     """Train the small CNN on a dataset (a held-out split is never trained on)."""
+    from ingest.datasets import open_dataset
+    from ingest.training import train_small_cnn
+
     report = train_small_cnn(
         open_dataset(dataset),
         model_name=model,

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ingest.demo import (
-    ExampleQuery,
-    example_queries,
-    imagenet_runs,
-    ingest_demo,
-    train_demo_model,
-)
 from queries import RunRow, StoreSettings, open_store
 from queries.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from ingest.demo import ExampleQuery
 
 
 def demo_command(
@@ -54,6 +50,8 @@ def demo_command(
     port: Annotated[int | None, typer.Option(help="API port (default: $RELEX_API_PORT).")] = None,
 ) -> None:
     """Synthetic data, a trained small CNN, both datasets in the graph, then the API and page."""
+    from ingest.demo import example_queries, imagenet_runs, ingest_demo, train_demo_model
+
     settings = get_settings()
     chosen_device = device or settings.device
     store_path = store or settings.store_path

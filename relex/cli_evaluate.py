@@ -11,18 +11,10 @@ from typing import Annotated
 import typer
 
 from ingest.errors import RelexError
-from ingest.evaluation.commands import (
-    EXPERIMENTS,
-    EvaluationSettings,
-    evaluate_run,
-    parse_list,
-    run_experiment,
-)
-from ingest.evaluation.experiments import METRICS
-from ingest.evaluation.methods import DEFAULT_METHODS, METHODS
+from ingest.registry import DEFAULT_EVALUATION_METHODS, EVALUATION_METHODS, EXPERIMENTS, METRICS
 from queries import StoreSettings, open_store
 
-ALL_DEFAULT_METHODS = ",".join(DEFAULT_METHODS)
+ALL_DEFAULT_METHODS = ",".join(DEFAULT_EVALUATION_METHODS)
 ALL_METRICS = ",".join(METRICS)
 
 evaluate_app = typer.Typer(
@@ -31,7 +23,7 @@ evaluate_app = typer.Typer(
 )
 
 MethodsOption = Annotated[
-    str, typer.Option(help=f"Comma-separated methods from: {', '.join(METHODS)}.")
+    str, typer.Option(help=f"Comma-separated methods from: {', '.join(EVALUATION_METHODS)}.")
 ]
 LimitOption = Annotated[int, typer.Option(min=1, help="Images evaluated (the dataset's first).")]
 ReportOption = Annotated[Path, typer.Option(help="Folder for report.md and the PNG plots.")]
@@ -62,6 +54,8 @@ def evaluate(
 ) -> None:
     """Score --run's model on its dataset with each method and metric; write the report and store
     the scores on the Run node. Or: relex evaluate experiment NAME."""
+    from ingest.evaluation.commands import EvaluationSettings, evaluate_run, parse_list
+
     settings = EvaluationSettings(
         methods=parse_list(methods),
         metrics=parse_list(metrics),
@@ -111,6 +105,8 @@ def experiment(
     report: ReportOption = Path("relex-report"),
 ) -> None:
     """Run one experiment (the options before 'experiment' set methods, limit, device, ...)."""
+    from ingest.evaluation.commands import EvaluationSettings, parse_list, run_experiment
+
     settings = context.obj if isinstance(context.obj, EvaluationSettings) else EvaluationSettings()
     try:
         steps = tuple(int(k) for k in parse_list(ks))

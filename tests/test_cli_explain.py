@@ -16,11 +16,11 @@ from ingest.lrp import LRP, composite_by_name
 from ingest.models import load_model, save_checkpoint
 from tests.image_files import claimed_png
 
-RELEX = str(Path(sys.executable).parent / "relex")
+RELEX = [sys.executable, "-m", "relex"]
 
 
 def relex(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([RELEX, *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([*RELEX, *args], capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,14 @@ from pathlib import Path
 from ingest.datasets import SHAPE_CLASSES
 from ingest.models import load_model
 
-RELEX = str(Path(sys.executable).parent / "relex")
+RELEX = [sys.executable, "-m", "relex"]
 
 
 def test_train_writes_a_checkpoint_with_class_names(tmp_path: Path) -> None:
     out = tmp_path / "shapes.pt"
     done = subprocess.run(
         [
-            RELEX,
+            *RELEX,
             "train",
             "--dataset",
             "synthetic:shapes-a?n=36",
@@ -37,7 +37,7 @@ def test_train_writes_a_checkpoint_with_class_names(tmp_path: Path) -> None:
 
 def test_training_an_imagenet_model_is_refused(tmp_path: Path) -> None:
     done = subprocess.run(
-        [RELEX, "train", "--dataset", "synthetic:shapes-a?n=36", "--out", str(tmp_path),
+        [*RELEX, "train", "--dataset", "synthetic:shapes-a?n=36", "--out", str(tmp_path),
          "--model", "vgg16"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip

@@ -19,7 +19,7 @@ from ingest.lrp import LRP
 from ingest.lrp.composites import epsilon_plus_flat
 from ingest.models import load_model, save_checkpoint
 
-RELEX = str(Path(sys.executable).parent / "relex")
+RELEX = [sys.executable, "-m", "relex"]
 
 
 def fc_weight(module: torch.nn.Module) -> torch.Tensor:
@@ -80,7 +80,7 @@ def test_explain_a_fine_tuned_resnet(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 256, (240, 260, 3), dtype=np.uint8)).save(photo)
     done = subprocess.run(
-        [RELEX, "explain", str(photo), "--model", "resnet18", "--weights", str(checkpoint),
+        [*RELEX, "explain", str(photo), "--model", "resnet18", "--weights", str(checkpoint),
          "--method", "epsilon_plus_flat", "--target", "c", "--out", str(tmp_path), "--json"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip

@@ -224,7 +224,7 @@ def test_relex_serve_prints_the_page_url_with_a_fresh_token(tmp_path: Path) -> N
         port = int(probe.getsockname()[1])
     env = {**os.environ, "RELEX_DATA_DIR": str(tmp_path / "data"), "RELEX_DEVICE": "cpu"}
     env.pop("RELEX_API_TOKEN", None)
-    command = [sys.executable, "-m", "ingest.cli", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "relex.cli", "serve", "--port", str(port)]
     command += ["--store", str(tmp_path / "g.kuzu")]
     server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     try:

@@ -105,7 +105,7 @@ def test_texts_that_crashed_the_parser_are_refused_by_name(
 def test_the_cli_answers_a_crasher_with_one_line(run_path: tuple[SmallRun, Path]) -> None:
     if ENGINE != "kuzu":
         pytest.skip("the CLI reads its engine from the settings; covered on kuzu")
-    relex = "import sys; from ingest.cli import main; sys.argv[0] = 'relex'; main()"
+    relex = "import sys; from relex.cli import main; sys.argv[0] = 'relex'; main()"
     arguments = ["cypher", CRASHERS["brackets"], "--store", str(run_path[1])]
     child = subprocess.run(
         [sys.executable, "-c", relex, *arguments],

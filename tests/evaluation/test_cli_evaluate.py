@@ -12,19 +12,19 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ingest.cli import app
 from ingest.errors import RelexError
 from ingest.evaluation.commands import EXPERIMENTS
 from ingest.evaluation.scores import read_scores
 from queries import DatasetRow, ModelRow, NotFoundError, RunRow, params_json
 from queries.embedded import EmbeddedStore
+from relex.cli import app
 
-RELEX = str(Path(sys.executable).parent / "relex")
+RELEX = [sys.executable, "-m", "relex"]
 DATASET = "synthetic:shapes-a?size=28&grey=1&n=12&seed=4"
 
 
 def relex(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([RELEX, *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([*RELEX, *args], capture_output=True, text=True, timeout=300)
 
 
 def in_process(*args: str) -> tuple[int, str, BaseException | None]:

@@ -16,7 +16,7 @@ from queries import StoreSettings, open_store
 from tests.helpers import SHAPES_DATASET, shapes_checkpoint, small_run_options
 from tests.image_files import claimed_png
 
-RELEX = str(Path(sys.executable).parent / "relex")
+RELEX = [sys.executable, "-m", "relex"]
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def relex_ingest(
     dataset: str, store: Path, checkpoint: Path, *extra: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [RELEX, "ingest", "--dataset", dataset, "--run", "r", "--model", "smallcnn64",
+        [*RELEX, "ingest", "--dataset", dataset, "--run", "r", "--model", "smallcnn64",
          "--weights", str(checkpoint), "--device", "cpu", "--top-k", "2", "--batch-size", "4",
          "--store", str(store), *extra],
         capture_output=True, text=True, timeout=300,

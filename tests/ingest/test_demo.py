@@ -29,7 +29,7 @@ from ingest.errors import RelexError
 from queries import GraphStore, StoreSettings, open_store
 from queries.analysis import critical_paths
 
-RELEX = str(Path(sys.executable).parent / "relex")
+RELEX = [sys.executable, "-m", "relex"]
 TINY: dict[str, Any] = {"images_per_class": 2, "top_k": 3, "batch_size": 4, "device": "cpu"}
 TRAINING: dict[str, Any] = {"train_images": 48, "epochs": 1}
 TINY_ARGUMENTS = [
@@ -77,7 +77,7 @@ def reference(data_dir: Path) -> Path:
 
 def demo(store: Path, data_dir: Path, *extra: str) -> list[str]:
     return [
-        RELEX, "--verbose", "demo", *TINY_ARGUMENTS,
+        *RELEX, "--verbose", "demo", *TINY_ARGUMENTS,
         "--store", str(store), "--data-dir", str(data_dir), *extra,
     ]  # fmt: skip
 
@@ -283,7 +283,7 @@ def test_imagenet_without_weights_says_where_they_belong(
     assert "ImageNet VGG16 weights" in str(raised.value)
     assert str(tmp_path / "torch") in str(raised.value)
     completed = subprocess.run(
-        [RELEX, "demo", "--imagenet", str(tmp_path), "--no-serve", "--store", str(tmp_path / "x")],
+        [*RELEX, "demo", "--imagenet", str(tmp_path), "--no-serve", "--store", str(tmp_path / "x")],
         capture_output=True,
         text=True,
         env={**os.environ, "TORCH_HOME": str(tmp_path / "torch")},

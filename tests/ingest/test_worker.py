@@ -33,7 +33,7 @@ from queries import GraphStore, StoreSettings, open_store
 from tests.helpers import SHAPES_DATASET, shapes_checkpoint, small_run_options
 from tests.store.conftest import neo4j_store, require_backend
 
-RELEX = str(Path(sys.executable).parent / "relex")
+RELEX = [sys.executable, "-m", "relex"]
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +169,7 @@ def test_kill_during_ingest_then_resume_gives_the_uninterrupted_graph(
     checkpoint: Path, tmp_path: Path
 ) -> None:
     arguments = [
-        RELEX, "--verbose", "ingest", "--dataset", "synthetic:shapes-a?n=48&seed=3",
+        *RELEX, "--verbose", "ingest", "--dataset", "synthetic:shapes-a?n=48&seed=3",
         "--run", "r1", "--model", "smallcnn64", "--weights", str(checkpoint),
         "--top-k", "3", "--batch-size", "4", "--device", "cpu",
     ]  # fmt: skip
@@ -211,7 +211,7 @@ def test_kill_mid_class_then_resume_on_neo4j_gives_the_uninterrupted_graph(
     ends with exactly the graph of an uninterrupted run into the embedded store."""
     require_backend("neo4j")
     arguments = [
-        RELEX, "--verbose", "ingest", "--dataset", "synthetic:shapes-a?n=24&seed=3",
+        *RELEX, "--verbose", "ingest", "--dataset", "synthetic:shapes-a?n=24&seed=3",
         "--run", "r1", "--model", "smallcnn64", "--weights", str(checkpoint),
         "--top-k", "3", "--batch-size", "4", "--device", "cpu",
     ]  # fmt: skip
@@ -248,7 +248,7 @@ def test_a_second_writer_is_told_the_store_is_in_use(checkpoint: Path, tmp_path:
     path = tmp_path / "g.kuzu"
     with store_at(path):
         done = subprocess.run(
-            [RELEX, "ingest", "--dataset", SHAPES_DATASET, "--run", "r2", "--model", "smallcnn64",
+            [*RELEX, "ingest", "--dataset", SHAPES_DATASET, "--run", "r2", "--model", "smallcnn64",
              "--weights", str(checkpoint), "--store", str(path)],
             capture_output=True, text=True,
         )  # fmt: skip
@@ -297,7 +297,7 @@ def test_unreadable_images_are_skipped_and_counted(tmp_path: Path) -> None:
 )
 def test_bad_datasets_are_clear_errors(dataset: str, expected: str, tmp_path: Path) -> None:
     done = subprocess.run(
-        [RELEX, "ingest", "--dataset", dataset, "--run", "r", "--model", "smallcnn64",
+        [*RELEX, "ingest", "--dataset", dataset, "--run", "r", "--model", "smallcnn64",
          "--weights", "none", "--store", str(tmp_path / "g.kuzu")],
         capture_output=True, text=True,
     )  # fmt: skip

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from ingest.cli import app
 from queries.analysis import critical_paths, list_classes, subgraph, top_neurons
 from queries.embedded import EmbeddedStore
+from relex.cli import app
 from tests.queries.conftest import INGESTED_RUN
 from tests.store.conftest import ENGINE
 
-RELEX = str(Path(sys.executable).parent / "relex")
+RELEX = [sys.executable, "-m", "relex"]
 
 
 def invoke(*arguments: str) -> str:
@@ -80,7 +80,7 @@ def test_an_empty_answer_is_one_line(ingested_store: Path) -> None:
 
 def test_unknown_ids_are_one_error_line_and_exit_2(ingested_store: Path) -> None:
     done = subprocess.run(
-        [RELEX, "query", "top-neurons", "--run", "nope", "--class", "shapes-a/0",
+        [*RELEX, "query", "top-neurons", "--run", "nope", "--class", "shapes-a/0",
          "--store", str(ingested_store)],
         capture_output=True,
         text=True,

@@ -14,7 +14,7 @@ from queries import OutdatedGraphError
 from queries.embedded import EmbeddedStore
 from tests.queries.graphs import layered_graph
 
-RELEX = str(Path(sys.executable).parent / "relex")
+RELEX = [sys.executable, "-m", "relex"]
 LAYERS = [("input", "input", 2), ("c1", "conv", 2), ("out", "linear", 2)]
 
 
@@ -54,7 +54,7 @@ def test_the_cli_says_so_in_one_line(tmp_path: Path) -> None:
     path = tmp_path / "cli.kuzu"
     written_store(path, graph_version=1)
     done = subprocess.run(
-        [RELEX, "query", "classes", "--run", "old-run"],
+        [*RELEX, "query", "classes", "--run", "old-run"],
         capture_output=True,
         text=True,
         env={"RELEX_STORE_PATH": str(path), "PATH": "/usr/bin:/bin"},

@@ -42,7 +42,7 @@ OFFLINE_ARGS = [
     "--no-sandbox",
 ]
 SCREENSHOTS_ENV = "RELEX_SCREENSHOTS"
-RELEX = str(Path(sys.executable).parent / "relex")
+RELEX = [sys.executable, "-m", "relex"]
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -157,7 +157,7 @@ def server(served_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "RELEX_DEVICE": "cpu",
         "RELEX_API_TOKEN": "",
     }
-    command = [RELEX, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [*RELEX, "serve", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(
         [*command, "--store", str(served_store)],
         stdout=log,
