@@ -19,9 +19,9 @@ import neo4j
 from neo4j.exceptions import ClientError, Neo4jError
 
 from queries import catalogue
+from queries.defaults import DEFAULT_BATCH_SIZE
 from queries.errors import NotFoundError, QueryError, ReadOnlyStoreError, StoreError
 from queries.rows import FlowBatch, FlowRow, NodeRow, RelevanceRow
-from queries.settings import DEFAULT_BATCH_SIZE
 from queries.store import GraphStore
 from queries.writes import NodeWrite, as_batches, split_relevance
 

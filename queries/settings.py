@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from queries.defaults import DEFAULT_BATCH_SIZE, DEFAULT_PATH
 from queries.engines import DEFAULT_ENGINE, ENGINES
 from queries.errors import StoreError
 
@@ -52,8 +53,6 @@ if TYPE_CHECKING:
     from queries.store import GraphStore
 
 BACKENDS = ("embedded", "neo4j")
-DEFAULT_PATH = Path("relex.kuzu")
-DEFAULT_BATCH_SIZE = 10_000
 DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 
 

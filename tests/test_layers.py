@@ -1,0 +1,142 @@
+"""The import graph, read from the source with ``ast`` and checked with networkx: the layers are
+floors (the ``relex`` CLI -> api -> ingest -> queries), no import runs back up a floor, there is
+no circle between modules, the graph layer imports no torch, and the LRP engine depends on
+nothing outside itself but the error and name modules."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ("queries", "ingest", "api")
+FLOORS = {"queries": 0, "ingest": 1, "api": 2, "relex": 3}
+HEAVY = ("torch", "torchvision", "fastapi", "uvicorn", "starlette")
+
+
+def _module_files() -> dict[str, Path]:
+    """Module name (without the ``relex.`` prefix the layers are installed under) -> file."""
+    files: dict[str, Path] = {}
+    for top in (*LAYERS, "relex"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            if top == "relex" and len(parts) > 1 and parts[1] in LAYERS:
+                continue  # relex/ingest etc. are the layers themselves, linked
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            files[".".join(parts)] = path
+    return files
+
+
+FILES = _module_files()
+
+
+def _own(name: str) -> str | None:
+    """``name`` as a key of :data:`FILES`, or None for a module outside the project."""
+    for prefix in ("relex.",):
+        if name.startswith(prefix) and name.removeprefix(prefix).split(".")[0] in LAYERS:
+            name = name.removeprefix(prefix)
+    return name if name.split(".")[0] in FLOORS else None
+
+
+def _exports(package: str) -> dict[str, str]:
+    """For a package's ``__init__``: each name it imports from one of its modules -> that module."""
+    tree = ast.parse(FILES[package].read_text(encoding="utf-8"))
+    return {
+        alias.asname or alias.name: node.module
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+        for alias in node.names
+    }
+
+
+def _imports(path: Path) -> list[str]:
+    """Every module ``path`` imports (top-level, in functions, under TYPE_CHECKING alike). For
+    ``from package import name``: the submodule ``package.name`` when there is one, else the
+    module the package's ``__init__`` takes ``name`` from."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            own = _own(node.module)
+            if own is None or FILES.get(own, path).name != "__init__.py":
+                found.append(node.module)
+                continue
+            exports = _exports(own)
+            for alias in node.names:
+                if f"{own}.{alias.name}" in FILES:
+                    found.append(f"{node.module}.{alias.name}")
+                else:
+                    found.append(exports.get(alias.name, node.module))
+    return found
+
+
+def _graph() -> nx.DiGraph:
+    """Modules of the project, and the project modules each imports."""
+    graph = nx.DiGraph()
+    for name, path in FILES.items():
+        graph.add_node(name)
+        for imported in _imports(path):
+            target = _own(imported)
+            if target is not None and target in FILES and target != name:
+                graph.add_edge(name, target)
+    return graph
+
+
+def _floor(module: str) -> int:
+    return FLOORS[module.split(".")[0]]
+
+
+def test_the_project_is_seen() -> None:
+    assert {"relex.cli", "ingest.worker", "queries.store", "api.app"} <= set(FILES)
+    assert len(FILES) > 80
+
+
+def test_no_import_runs_back_up_a_floor() -> None:
+    upward = [
+        f"{source} -> {target}"
+        for source, target in _graph().edges
+        if _floor(target) > _floor(source)
+    ]
+    assert upward == []
+
+
+def test_no_circle_between_modules() -> None:
+    graph = _graph()
+    packages = [name for name in FILES if FILES[name].name == "__init__.py"]
+    graph.remove_nodes_from(packages)  # an __init__ re-exports; its importers are resolved above
+    assert list(nx.simple_cycles(graph)) == []
+
+
+@pytest.mark.parametrize("layer", ["queries"])
+def test_the_graph_layer_imports_no_torch_and_no_web_framework(layer: str) -> None:
+    heavy = [
+        f"{name} imports {imported}"
+        for name, path in FILES.items()
+        if name.split(".")[0] == layer
+        for imported in _imports(path)
+        if imported.split(".")[0] in HEAVY
+    ]
+    assert heavy == []
+
+
+def test_the_lrp_engine_depends_on_nothing_above_it() -> None:
+    allowed = ("ingest.lrp", "ingest.errors", "ingest.registry")
+    outside = [
+        f"{source} -> {target}"
+        for source, target in _graph().edges
+        if source.startswith("ingest.lrp") and not target.startswith(allowed)
+    ]
+    assert outside == []
+
+
+def test_the_checks_would_see_an_upward_import(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from relex.api.app import create_app\n", encoding="utf-8")
+    assert "relex.api.app" in _imports(module)
+    assert _own("relex.api.app") == "api.app"
+    assert _floor("api.app") > _floor("ingest.worker")
