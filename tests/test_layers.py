@@ -18,7 +18,7 @@ HEAVY = ("torch", "torchvision", "fastapi", "uvicorn", "starlette")
 
 
 def _module_files() -> dict[str, Path]:
-    """Module name (without the ``relex.`` prefix the layers are installed under) -> file."""
+    """Installed module name (``relex.cli``, ``relex.ingest.worker``, ...) -> file."""
     files: dict[str, Path] = {}
     for top in (*LAYERS, "relex"):
         for path in sorted((ROOT / top).rglob("*.py")):
@@ -27,6 +27,8 @@ def _module_files() -> dict[str, Path]:
                 continue  # relex/ingest etc. are the layers themselves, linked
             if parts[-1] == "__init__":
                 parts = parts[:-1]
+            if top in LAYERS:
+                parts = ("relex", *parts)
             files[".".join(parts)] = path
     return files
 
@@ -35,11 +37,11 @@ FILES = _module_files()
 
 
 def _own(name: str) -> str | None:
-    """``name`` as a key of :data:`FILES`, or None for a module outside the project."""
-    for prefix in ("relex.",):
-        if name.startswith(prefix) and name.removeprefix(prefix).split(".")[0] in LAYERS:
-            name = name.removeprefix(prefix)
-    return name if name.split(".")[0] in FLOORS else None
+    """``name`` as a key of :data:`FILES` (a layer imported by its bare name, as ``queries.x``,
+    counts as ``relex.queries.x``), or None for a module outside the project."""
+    if name.split(".")[0] in LAYERS:
+        name = f"relex.{name}"
+    return name if name.split(".")[0] == "relex" else None
 
 
 def _exports(package: str) -> dict[str, str]:
@@ -88,11 +90,15 @@ def _graph() -> nx.DiGraph:
 
 
 def _floor(module: str) -> int:
-    return FLOORS[module.split(".")[0]]
+    """The floor of an installed module name: the layer's, or the CLI's."""
+    parts = module.split(".")
+    return FLOORS[parts[1]] if len(parts) > 1 and parts[1] in LAYERS else FLOORS["relex"]
 
 
 def test_the_project_is_seen() -> None:
-    assert {"relex.cli", "ingest.worker", "queries.store", "api.app"} <= set(FILES)
+    assert {"relex.cli", "relex.ingest.worker", "relex.queries.store", "relex.api.app"} <= set(
+        FILES
+    )
     assert len(FILES) > 80
 
 
@@ -112,12 +118,12 @@ def test_no_circle_between_modules() -> None:
     assert list(nx.simple_cycles(graph)) == []
 
 
-@pytest.mark.parametrize("layer", ["queries"])
+@pytest.mark.parametrize("layer", ["relex.queries"])
 def test_the_graph_layer_imports_no_torch_and_no_web_framework(layer: str) -> None:
     heavy = [
         f"{name} imports {imported}"
         for name, path in FILES.items()
-        if name.split(".")[0] == layer
+        if name.startswith(f"{layer}.")
         for imported in _imports(path)
         if imported.split(".")[0] in HEAVY
     ]
@@ -125,18 +131,33 @@ def test_the_graph_layer_imports_no_torch_and_no_web_framework(layer: str) -> No
 
 
 def test_the_lrp_engine_depends_on_nothing_above_it() -> None:
-    allowed = ("ingest.lrp", "ingest.errors", "ingest.registry")
+    allowed = ("relex.ingest.lrp", "relex.ingest.errors", "relex.ingest.registry")
     outside = [
         f"{source} -> {target}"
         for source, target in _graph().edges
-        if source.startswith("ingest.lrp") and not target.startswith(allowed)
+        if source.startswith("relex.ingest.lrp") and not target.startswith(allowed)
     ]
     assert outside == []
+
+
+def test_the_layers_are_imported_by_one_name_only() -> None:
+    """Either every import names ``relex.ingest`` (installed) or none does: a module imported
+    by both names would be loaded twice, with two copies of its classes."""
+    bare, prefixed = set(), set()
+    for name, path in FILES.items():
+        for imported in _imports(path):
+            top = imported.split(".")[0]
+            if top in LAYERS:
+                bare.add(name)
+            elif top == "relex" and imported.split(".")[1:2] and imported.split(".")[1] in LAYERS:
+                prefixed.add(name)
+    assert not (bare and prefixed), f"bare: {sorted(bare)[:5]}, prefixed: {sorted(prefixed)[:5]}"
 
 
 def test_the_checks_would_see_an_upward_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from relex.api.app import create_app\n", encoding="utf-8")
     assert "relex.api.app" in _imports(module)
-    assert _own("relex.api.app") == "api.app"
-    assert _floor("api.app") > _floor("ingest.worker")
+    assert _own("relex.api.app") == _own("api" + ".app") == "relex.api.app"
+    assert _floor("relex.api.app") > _floor("relex.ingest.worker")
+    assert _floor("relex.cli") > _floor("relex.api.app")
