@@ -193,9 +193,8 @@ def load_test(path: Path, folder: Path, seconds: float, clients: int) -> None:
         "RELEX_DATA_DIR": str(folder / "serve-data"),
         "RELEX_DEVICE": "cpu",
     }
-    relex = str(Path(sys.executable).parent / "relex")
     server = subprocess.Popen(
-        [relex, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "relex", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
