@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ingest.errors import RelexError
+from queries.analysis.stats import spearman
 
 PerturbationOrder = Literal["morf", "random"]
 """``morf``: most relevant region first; ``random``: a random order of the regions."""
@@ -97,30 +98,19 @@ def conservation_error(heatmap: Tensor, explained: Tensor) -> Tensor:
     return (total - explained).abs() / explained.abs().clamp(min=1e-12)
 
 
-def _ranks(values: Tensor) -> Tensor:
-    """Average ranks (1-based) along dimension 1, ties sharing their mean rank, as scipy's."""
-    order = values.argsort(dim=1, stable=True)
-    sorted_values = values.gather(1, order)
-    n = values.shape[1]
-    positions = torch.arange(1, n + 1, device=values.device, dtype=torch.float64).expand_as(values)
-    new_run = torch.ones_like(sorted_values, dtype=torch.bool)
-    new_run[:, 1:] = sorted_values[:, 1:] != sorted_values[:, :-1]
-    run_id = new_run.cumsum(1) - 1
-    run_sum = torch.zeros_like(positions).scatter_add_(1, run_id, positions)
-    run_count = torch.zeros_like(positions).scatter_add_(1, run_id, torch.ones_like(positions))
-    mean_rank = run_sum.gather(1, run_id) / run_count.gather(1, run_id)
-    ranks = torch.empty_like(mean_rank)
-    return ranks.scatter_(1, order, mean_rank)
-
-
 def rank_correlation(a: Tensor, b: Tensor) -> Tensor:
-    """Spearman rank correlation of ``a`` and ``b`` per image (over all other dimensions)."""
+    """Spearman rank correlation of ``a`` and ``b`` per image (over all other dimensions), by
+    :func:`queries.analysis.stats.spearman`; 0 where it is undefined (a constant map)."""
     if a.shape != b.shape:
         raise RelexError(f"cannot correlate shapes {tuple(a.shape)} and {tuple(b.shape)}")
-    ra, rb = _ranks(a.flatten(1).double()), _ranks(b.flatten(1).double())
-    ra, rb = ra - ra.mean(1, keepdim=True), rb - rb.mean(1, keepdim=True)
-    denominator = (ra.norm(dim=1) * rb.norm(dim=1)).clamp(min=1e-300)
-    return ((ra * rb).sum(1) / denominator).float()
+    pairs = zip(
+        a.detach().flatten(1).double().cpu().numpy(),
+        b.detach().flatten(1).double().cpu().numpy(),
+        strict=True,
+    )
+    values = [spearman(x, y) for x, y in pairs]
+    scores = [0.0 if value is None else value for value in values]
+    return torch.tensor(scores, dtype=torch.float32, device=a.device)
 
 
 @dataclass(frozen=True)
