@@ -35,7 +35,7 @@ from ingest.lrp.engine import Trace
 from ingest.models import LoadedModel, load_model
 from ingest.render import heatmap_rgb, pixels_rgb, side_by_side
 from ingest.selection import SelectionResult, compare_with_full, selection_curve
-from queries import GraphStore, NotFoundError, RunRow
+from queries import GraphStore, InvalidRowError, NotFoundError, RunRow
 from queries import ids as store_ids
 
 MAX_SELECTED = 4096
@@ -158,10 +158,11 @@ def png_bytes(pixels: np.ndarray) -> bytes:
 
 def parse_neuron(neuron: str) -> tuple[str, str, int]:
     """ "model/layer/index" as its parts; SelectionError if it is not one."""
-    parts = neuron.rsplit("/", 2)
-    if len(parts) != 3 or not all(parts) or not parts[2].isdigit():
-        raise SelectionError(f"{neuron!r} is not a neuron id (model/layer/index)")
-    return parts[0], parts[1], int(parts[2])
+    try:
+        parts = store_ids.parse_neuron_id(neuron)
+    except InvalidRowError as error:
+        raise SelectionError(str(error)) from None
+    return parts.model, parts.layer, parts.index
 
 
 class Renderer:

@@ -4,9 +4,25 @@ Because ids are derived from names and indices (never counters or uuids), writin
 rewrites the same rows instead of duplicating them. Names may not contain "/", the separator.
 """
 
+from dataclasses import dataclass
+
 from queries.errors import InvalidRowError
 
 SEP = "/"
+
+
+@dataclass(frozen=True, slots=True)
+class NeuronParts:
+    """A neuron id taken apart (:func:`parse_neuron_id`)."""
+
+    model: str
+    layer: str
+    index: int
+
+    @property
+    def local(self) -> str:
+        """The id without its model: "<layer>/<index>" (unique within one model)."""
+        return f"{self.layer}{SEP}{self.index}"
 
 
 def _part(what: str, value: str) -> str:
@@ -32,6 +48,15 @@ def neuron_id(model: str, layer: str, index: int) -> str:
     if index < 0:
         raise InvalidRowError(f"neuron index {index} of {model}/{layer} must be >= 0")
     return f"{layer_id(model, layer)}{SEP}{index}"
+
+
+def parse_neuron_id(neuron: str) -> NeuronParts:
+    """The parts of a neuron id, the inverse of :func:`neuron_id`; InvalidRowError if ``neuron``
+    is not "<model>/<layer>/<index>"."""
+    parts = neuron.split(SEP)
+    if len(parts) != 3 or not all(parts) or not parts[2].isdigit():
+        raise InvalidRowError(f"{neuron!r} is not a neuron id (model/layer/index)")
+    return NeuronParts(parts[0], parts[1], int(parts[2]))
 
 
 def dataset_id(dataset: str) -> str:

@@ -25,7 +25,7 @@ from queries.analysis.results import (
     mean_over,
 )
 from queries.analysis.stats import jaccard, spearman, top_k
-from queries.ids import SEP, neuron_id
+from queries.ids import SEP, neuron_id, parse_neuron_id
 from queries.store import GraphStore
 
 
@@ -128,7 +128,7 @@ def _profile(store: GraphStore, run: str, class_id: str, k: int) -> _ClassProfil
     top = {name: {int(i) for i in top_k(values, k)} for name, values in relevance.items()}
     model = scope.run.model
     ids = [neuron_id(model, name, index) for name, chosen in top.items() for index in chosen]
-    keys = {neuron: neuron.split(SEP, 1)[1] for neuron in ids}
+    keys = {neuron: parse_neuron_id(neuron).local for neuron in ids}
     rows = store.query_named("flows_from", {"run": run, "class_id": class_id, "ids": ids})
     edges = {(keys[row["src"]], keys[row["dst"]]) for row in rows if row["dst"] in keys}
     return _ClassProfile(scope, relevance, top, edges)

@@ -38,7 +38,7 @@ from queries.analysis.lookup import (
 from queries.analysis.neurons import edge_of
 from queries.analysis.paths import LayerEdges, k_best_paths
 from queries.analysis.results import CriticalPaths, Edge, LayerInfo, Path
-from queries.ids import SEP, neuron_id
+from queries.ids import neuron_id, parse_neuron_id
 from queries.schema import PATH_SIGNS
 from queries.store import GraphStore
 
@@ -149,9 +149,8 @@ def _group(rows: list[dict[str, Any]]) -> list[LayerEdges]:
     """Rows of ``flows_from`` (neuron ids) as LayerEdges per layer pair."""
     grouped: dict[tuple[str, str], list[tuple[int, int, Any]]] = {}
     for row in rows:
-        _, up_layer, up = row["src"].rsplit(SEP, 2)
-        _, low_layer, low = row["dst"].rsplit(SEP, 2)
-        grouped.setdefault((up_layer, low_layer), []).append((int(up), int(low), row["cost"]))
+        src, dst = parse_neuron_id(row["src"]), parse_neuron_id(row["dst"])
+        grouped.setdefault((src.layer, dst.layer), []).append((src.index, dst.index, row["cost"]))
     pairs = []
     for (up_layer, low_layer), edges in grouped.items():
         up, low, cost = zip(*edges, strict=True)

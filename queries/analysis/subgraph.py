@@ -16,7 +16,7 @@ from queries.analysis.errors import InvalidArgumentError
 from queries.analysis.lookup import class_scope, neuron_in, positive
 from queries.analysis.neurons import edge_of
 from queries.analysis.results import Edge, Subgraph, SubgraphNode
-from queries.ids import SEP
+from queries.ids import parse_neuron_id
 from queries.store import GraphStore
 
 
@@ -102,5 +102,6 @@ def _relevance(store: GraphStore, params: dict[str, Any], ids: list[str]) -> dic
 def _node(
     neuron: str, layer_depth: dict[str, int], hops: int, relevance: float | None, seed: bool
 ) -> SubgraphNode:
-    _, layer, index = neuron.rsplit(SEP, 2)
-    return SubgraphNode(neuron, layer, layer_depth[layer], int(index), hops, relevance, seed)
+    parts = parse_neuron_id(neuron)
+    depth = layer_depth[parts.layer]
+    return SubgraphNode(neuron, parts.layer, depth, parts.index, hops, relevance, seed)
