@@ -26,11 +26,12 @@ from torch import Tensor
 
 from api.errors import UploadError
 from api.roots import check_served
+from ingest.attribution import lrp_for
 from ingest.datasets import BaseDataset, open_dataset
 from ingest.errors import RelexError
 from ingest.explain import pick_device
 from ingest.images import ImageTooLargeError, UnreadableImageError, decode_image
-from ingest.lrp import INPUT_LAYER, LRP, Attribution, DeconvNet, composite_by_name
+from ingest.lrp import INPUT_LAYER, LRP, Attribution, DeconvNet
 from ingest.lrp.engine import Trace
 from ingest.models import LoadedModel, load_model
 from ingest.render import heatmap_rgb, pixels_rgb, side_by_side
@@ -201,8 +202,7 @@ class Renderer:
         model, weights = params["model"], params["weights"]
         with self._lock:
             loaded = self._models.get_or_make((model, weights), lambda: self._load(model, weights))
-        low, high = (bound.to(self.device) for bound in loaded.preprocessing.bounds())
-        lrp = LRP(loaded.module, composite_by_name(params["method"], low=low, high=high))
+        lrp = lrp_for(loaded.module, loaded.preprocessing, params["method"], device=self.device)
         dataset = self.dataset(params["dataset"])
         index = {
             store_ids.image_id(dataset.name, dataset.sample(i).image_id): i

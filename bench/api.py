@@ -35,8 +35,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.renders import ImageInput, Renderer, RunModel
+from ingest.attribution import lrp_for
 from ingest.datasets import SHAPE_CLASSES
-from ingest.lrp import LRP, DeconvNet, composite_by_name
+from ingest.lrp import DeconvNet
 from ingest.models import save_checkpoint, small_cnn
 from ingest.worker import IngestOptions, ingest
 from queries import RunRow, analysis
@@ -70,8 +71,7 @@ def interleaved(runs: list[Callable[[], object]], repeats: int) -> list[tuple[fl
 def render_ratio(model: str, repeats: int) -> None:
     """Plain LRP pass against cold and warm subgraph renders on one image."""
     loaded = randomised(model)
-    low, high = loaded.preprocessing.bounds()
-    lrp = LRP(loaded.module, composite_by_name("epsilon_gamma_box", low=low, high=high))
+    lrp = lrp_for(loaded.module, loaded.preprocessing, "epsilon_gamma_box")
     inputs = random_inputs(loaded, batch=1)
     layers = [layer for layer in lrp.network.layers if layer.kind == "conv"]
     chosen = {layers[len(layers) // 2].name: list(range(8)), layers[-1].name: list(range(4))}

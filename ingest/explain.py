@@ -12,16 +12,15 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from ingest.attribution import lrp_for
 from ingest.errors import RelexError
 from ingest.images import UnreadableImageError, decode_image
 from ingest.lrp import (
-    LRP,
     Attribution,
     DeconvNet,
     Gradient,
     GradientXInput,
     IntegratedGradients,
-    composite_by_name,
 )
 from ingest.lrp.composites import COMPOSITES
 from ingest.models import LoadedModel, load_model
@@ -65,9 +64,8 @@ def attribute(
 ) -> Attribution:
     """Run method ``method`` (a composite name or a gradient method) on a batch."""
     if method in COMPOSITES:
-        low, high = loaded.preprocessing.bounds()
-        composite = composite_by_name(method, low=low, high=high)
-        return LRP(loaded.module, composite).attribute(inputs, target, return_delta=True)
+        lrp = lrp_for(loaded.module, loaded.preprocessing, method)
+        return lrp.attribute(inputs, target, return_delta=True)
     if method == "integrated_gradients":
         return IntegratedGradients(loaded.module).attribute(inputs, target, return_delta=True)
     if method == "gradient_x_input":

@@ -14,11 +14,11 @@ import torch
 from torch import Tensor, nn
 
 from ingest.aggregate import evidence_shares, outflow_totals
+from ingest.attribution import lrp_for
 from ingest.errors import RelexError
 from ingest.evaluation import metrics as m
 from ingest.evaluation.data import EvaluationData
 from ingest.evaluation.methods import check_methods, make_explainer
-from ingest.lrp import LRP, composite_by_name
 from ingest.lrp.network import Network
 from ingest.models import LoadedModel
 from ingest.registry import LOCALISATION_METRICS, METRICS
@@ -251,8 +251,7 @@ def selection_experiment(
     the full one; the smallest k meeting ``threshold`` and the maximum-share path it keeps."""
     if metric not in ("mse", "smape"):
         raise RelexError(f"unknown selection metric {metric!r}; use mse or smape")
-    low, high = loaded.preprocessing.bounds()
-    lrp = LRP(loaded.module, composite_by_name(composite, low=low, high=high))
+    lrp = lrp_for(loaded.module, loaded.preprocessing, composite)
     device = _device(loaded.module)
     curves = []
     for index in range(len(data)):

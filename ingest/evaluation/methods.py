@@ -9,8 +9,9 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
+from ingest.attribution import lrp_for
 from ingest.errors import RelexError
-from ingest.lrp import LRP, Gradient, GradientXInput, IntegratedGradients, composite_by_name
+from ingest.lrp import Gradient, GradientXInput, IntegratedGradients
 from ingest.lrp.composites import COMPOSITES
 from ingest.models import Preprocessing
 from ingest.registry import DEFAULT_EVALUATION_METHODS, EVALUATION_METHODS
@@ -43,8 +44,7 @@ def make_explainer(
     """The explainer of method ``name`` for ``module`` (whose inputs ``preprocessing`` makes)."""
     check_methods([name])
     if name in COMPOSITES:
-        low, high = preprocessing.bounds()
-        lrp = LRP(module, composite_by_name(name, low=low, high=high))
+        lrp = lrp_for(module, preprocessing, name)
         return lambda inputs, target: lrp.attribute(inputs, target).heatmap
     if name == "integrated_gradients":
         ig = IntegratedGradients(module, steps=ig_steps)
