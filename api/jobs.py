@@ -4,9 +4,9 @@ The embedded store has one owner process, so the server runs ingest itself. Each
 a JSON file under ``<data_dir>/jobs`` written atomically (a temporary file renamed over the old
 one), so it survives a restart: a job found "running" or "queued" when the server starts was cut
 off and is reported as "interrupted"; starting it again resumes the run class by class (the
-worker skips the classes the Run already counts as done). Progress is reported, and a cancel
-flag checked, each time the worker writes to the store (:class:`ProgressStore`): a cancelled job
-stops at its next write, and a later start resumes the run.
+worker skips the classes the Run already counts as done). The worker reports each Run row it
+writes to the job's progress callback and checks the job's cancel event before each batch and
+each write: a cancelled job stops there, and a later start resumes the run.
 """
 
 from __future__ import annotations
@@ -18,25 +18,14 @@ import os
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from ingest.errors import RelexError
-from ingest.worker import IngestOptions, ingest
-from queries import (
-    FlowBatch,
-    FlowRow,
-    GraphStore,
-    NodeRow,
-    NotFoundError,
-    RelevanceRow,
-    RunRow,
-    StoreError,
-    utc_now,
-)
-from queries.writes import NodeWrite
+from ingest.worker import IngestCancelledError, IngestOptions, ingest
+from queries import GraphStore, NotFoundError, RunRow, StoreError, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +33,8 @@ JobStatus = Literal["queued", "running", "done", "failed", "cancelled", "interru
 FINISHED: tuple[JobStatus, ...] = ("done", "failed", "cancelled", "interrupted")
 
 
-class JobCancelledError(RelexError):
-    """Raised inside the worker's progress callback when its job was cancelled."""
+class JobCancelledError(IngestCancelledError):
+    """Raised inside a job's progress callback when the job was cancelled."""
 
 
 class JobConflictError(RelexError):
@@ -71,69 +60,20 @@ class Job:
 
 
 Progress = Callable[[RunRow | None], None]
-"""Called before each write of the worker, with the Run row when that write updates it."""
-Runner = Callable[[IngestOptions, GraphStore, Progress], object]
+"""Called as the job goes on, with the Run row when the worker has written it; raises
+JobCancelledError once the job is cancelled."""
+Runner = Callable[[IngestOptions, GraphStore, Progress, threading.Event], object]
+"""Runs a job: its options, the store, its progress callback and its cancel event."""
 Check = Callable[[IngestOptions], None]
 """Raises (RelexError) for options the server refuses to run."""
 
 
-class ProgressStore(GraphStore):
-    """``store`` with ``progress`` called before every write (it may raise to stop the worker)."""
-
-    def __init__(self, store: GraphStore, progress: Progress) -> None:
-        super().__init__(read_only=store.read_only)
-        self.inner = store
-        self.progress = progress
-        self.dialect = store.dialect  # type: ignore[misc]
-
-    def describe(self) -> str:
-        """The inner store's name."""
-        return self.inner.describe()
-
-    def create_schema(self) -> None:
-        """Create the inner store's schema."""
-        self.inner.create_schema()
-
-    def write_nodes(self, rows: Sequence[NodeRow]) -> None:
-        """Report (the Run row, if one is written) and write."""
-        runs = [row for row in rows if isinstance(row, RunRow)]
-        self.progress(runs[-1] if runs else None)
-        self.inner.write_nodes(rows)
-
-    def _write_node_group(self, spec: NodeWrite, rows: Sequence[NodeRow]) -> None:
-        raise NotImplementedError("ProgressStore writes through its inner store")
-
-    def write_flows(self, flows: FlowBatch | Sequence[FlowRow]) -> None:
-        """Report and write."""
-        self.progress(None)
-        self.inner.write_flows(flows)
-
-    def write_relevance(self, rows: Sequence[RelevanceRow]) -> None:
-        """Report and write."""
-        self.progress(None)
-        self.inner.write_relevance(rows)
-
-    def delete_run_class(self, run: str, class_id: str) -> None:
-        """Report and delete."""
-        self.progress(None)
-        self.inner.delete_run_class(run, class_id)
-
-    def delete_run(self, run: str) -> None:
-        """Report and delete."""
-        self.progress(None)
-        self.inner.delete_run(run)
-
-    def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Query the inner store."""
-        return self.inner.query(cypher, params)
-
-    def close(self) -> None:
-        """Leave the inner store open: its owner closes it."""
-
-
-def run_ingest(options: IngestOptions, store: GraphStore, progress: Progress) -> object:
-    """The ``relex ingest`` worker on ``store``, reporting through ``progress``."""
-    return ingest(options, ProgressStore(store, progress), progress=False)
+def run_ingest(
+    options: IngestOptions, store: GraphStore, progress: Progress, cancel: threading.Event
+) -> object:
+    """The ``relex ingest`` worker on ``store``, reporting through ``progress`` and stopping
+    once ``cancel`` is set."""
+    return ingest(options, store, progress=False, on_progress=progress, cancel=cancel)
 
 
 class JobManager:
@@ -263,8 +203,8 @@ class JobManager:
                 )
 
         try:
-            self._runner(options, self.store, progress)
-        except JobCancelledError:
+            self._runner(options, self.store, progress, cancel)
+        except IngestCancelledError:
             self._save(dataclasses.replace(job, status="cancelled", updated_at=utc_now()))
         except (RelexError, StoreError, OSError, ValueError) as exc:
             log.warning("job %s failed: %s", job.id, exc)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -34,12 +35,13 @@ from ingest.aggregate import (
     rank_descending,
     top_incoming,
 )
+from ingest.attribution import lrp_for
 from ingest.datasets import BaseDataset, absolute_spec, label_mapping, open_dataset
 from ingest.errors import RelexError
 from ingest.evidence import EvidencePath, evidence_paths
 from ingest.explain import pick_device
 from ingest.images import UnreadableImageError
-from ingest.lrp import LRP, composite_by_name
+from ingest.lrp import LRP
 from ingest.lrp.composites import COMPOSITES
 from ingest.lrp.network import Network
 from ingest.models import LoadedModel, load_model
@@ -66,6 +68,30 @@ from queries import ids as store_ids
 log = logging.getLogger(__name__)
 
 GroupBy = Literal["label", "prediction"]
+Progress = Callable[[RunRow], None]
+"""Told the Run row each time the worker writes it (started, each class done, finished)."""
+
+
+class IngestCancelledError(RelexError):
+    """The ingest was asked to stop (its cancel event was set); running it again resumes it."""
+
+
+@dataclass(frozen=True)
+class _Control:
+    """Who hears about progress, and the event that asks the worker to stop."""
+
+    on_progress: Progress | None = None
+    cancel: threading.Event | None = None
+
+    def check(self) -> None:
+        """Raise IngestCancelledError if the cancel event is set."""
+        if self.cancel is not None and self.cancel.is_set():
+            raise IngestCancelledError("the ingest was cancelled")
+
+    def report(self, run: RunRow) -> None:
+        """Tell ``on_progress`` about ``run`` (just written)."""
+        if self.on_progress is not None:
+            self.on_progress(run)
 
 
 @dataclass(frozen=True)
@@ -117,12 +143,26 @@ class _Setup:
     """Model output index of each dataset class the model knows (matched by name)."""
 
 
-def ingest(options: IngestOptions, store: GraphStore, *, progress: bool = True) -> RunRow:
-    """Run (or resume) ``options.run`` into ``store`` and return the finished Run."""
+def ingest(
+    options: IngestOptions,
+    store: GraphStore,
+    *,
+    progress: bool = True,
+    on_progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> RunRow:
+    """Run (or resume) ``options.run`` into ``store`` and return the finished Run.
+
+    ``progress`` shows progress bars; ``on_progress`` is told the Run row each time it is
+    written. Once ``cancel`` is set, the worker stops before its next batch or write with
+    IngestCancelledError, leaving the classes it finished stored (a later run resumes)."""
+    control = _Control(on_progress, cancel)
     _validate(options)
     options = _absolute_paths(options)
     setup = _prepare(options)
+    control.check()
     run = _start_run(options, setup, store)
+    control.report(run)
     if run.status == "done":
         log.info("run %s is already done", run.id)
         return run
@@ -146,9 +186,11 @@ def ingest(options: IngestOptions, store: GraphStore, *, progress: bool = True) 
     for position, class_index in enumerate(ordered):
         if position < done_classes:
             continue
+        control.check()
         sums, class_correct, image_rows = _explain_class(
-            setup, options, class_index, groups[class_index], bar
+            setup, options, class_index, groups[class_index], bar, control
         )
+        control.check()
         if sums.images:
             flows_written += _write_class(store, setup, options, class_index, sums, image_rows)
         else:
@@ -169,12 +211,15 @@ def ingest(options: IngestOptions, store: GraphStore, *, progress: bool = True) 
             updated_at=utc_now(),
         )
         store.write_nodes([run])
+        control.report(run)
         log.info("class %d/%d done (%s)", position + 1, len(ordered), class_index)
     bar.close()
     if setup.dataset.skipped_count:
         log.warning("%d unreadable images were skipped", setup.dataset.skipped_count)
+    control.check()
     run = dataclasses.replace(run, status="done", updated_at=utc_now())
     store.write_nodes([run])
+    control.report(run)
     return run
 
 
@@ -201,8 +246,7 @@ def _prepare(options: IngestOptions) -> _Setup:
     device = pick_device(options.device)
     loaded.module.to(device)
     _check_channels(dataset, loaded)
-    low, high = (bound.to(device) for bound in loaded.preprocessing.bounds())
-    method = LRP(loaded.module, composite_by_name(options.method, low=low, high=high))
+    method = lrp_for(loaded.module, loaded.preprocessing, options.method, device=device)
     if options.group_by == "label":
         label_mapping(dataset, loaded.class_names)
     outputs = {name: index for index, name in enumerate(loaded.class_names)}
@@ -356,6 +400,7 @@ def _explain_class(
     class_index: int,
     indices: list[int],
     bar: tqdm,
+    control: _Control,
 ) -> tuple[ClassSums, int, list[ImageRelevanceRow | ImageRow]]:
     """Sum relevance and flows over the class's images; rows of each image's top neurons."""
     sums = ClassSums()
@@ -363,6 +408,7 @@ def _explain_class(
     rows: list[ImageRelevanceRow | ImageRow] = []
     target = setup.model_class[class_index]
     for batch_indices, inputs, labels in _batches(setup, indices, options.batch_size):
+        control.check()
         result = setup.method.attribute(
             inputs, target, flow_groups=torch.zeros(len(batch_indices), dtype=torch.long)
         )

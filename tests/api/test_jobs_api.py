@@ -120,7 +120,9 @@ def test_a_cut_off_job_is_interrupted_after_a_restart_and_starts_again(
 ) -> None:
     release, entered = threading.Event(), threading.Event()
 
-    def stuck(options: IngestOptions, graph: GraphStore, progress: Progress) -> None:
+    def stuck(
+        options: IngestOptions, graph: GraphStore, progress: Progress, cancel: threading.Event
+    ) -> None:
         progress(None)
         entered.set()
         release.wait(30)
@@ -132,7 +134,7 @@ def test_a_cut_off_job_is_interrupted_after_a_restart_and_starts_again(
 
     calls: list[str] = []
     second = JobManager(
-        store, folder, runner=lambda options, graph, progress: calls.append(options.run)
+        store, folder, runner=lambda options, graph, progress, cancel: calls.append(options.run)
     )
     assert second.get(job.id).status == "interrupted"
     again = second.restart(job.id)
@@ -145,7 +147,9 @@ def test_cancel_stops_the_job_at_its_next_write(tmp_path: Path, store: GraphStor
     started = threading.Event()
     writes: list[int] = []
 
-    def slow(options: IngestOptions, graph: GraphStore, progress: Progress) -> None:
+    def slow(
+        options: IngestOptions, graph: GraphStore, progress: Progress, cancel: threading.Event
+    ) -> None:
         for step in range(200):
             progress(None)
             writes.append(step)
@@ -223,7 +227,9 @@ def test_synthetic_datasets_are_capped(tmp_path: Path, store: GraphStore, checkp
 def test_running_jobs_are_capped(tmp_path: Path, store: GraphStore, checkpoint: Path) -> None:
     release = threading.Event()
 
-    def stuck(options: IngestOptions, graph: GraphStore, progress: Progress) -> None:
+    def stuck(
+        options: IngestOptions, graph: GraphStore, progress: Progress, cancel: threading.Event
+    ) -> None:
         release.wait(30)
 
     settings = job_settings(tmp_path / "data", checkpoint, RELEX_MAX_JOBS="2")
