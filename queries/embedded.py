@@ -39,15 +39,18 @@ import pyarrow.compute as pc
 from queries import catalogue, frames
 from queries.engines import DEFAULT_ENGINE, load_engine
 from queries.errors import (
+    CypherSyntaxError,
     NotFoundError,
     QueryError,
+    QueryTimeoutError,
     ReadOnlyStoreError,
     StoreError,
     StoreInUseError,
+    WriteRefusedError,
 )
 from queries.lock import StoreLock, in_use_error
 from queries.rows import ClassRelevanceRow, FlowBatch, FlowRow, NodeRow, RelevanceRow
-from queries.store import GraphStore, outdated_error
+from queries.store import GraphStore, ReadOnlyRows, outdated_error
 from queries.writes import NodeWrite, as_batches, split_relevance
 
 log = logging.getLogger(__name__)
@@ -363,3 +366,94 @@ class EmbeddedStore(GraphStore):
             self._db.close()
             self._lock.release()
             log.info("closed %s", self.describe())
+
+    def read_only_query(
+        self,
+        cypher: str,
+        params: Mapping[str, Any],
+        *,
+        timeout_s: float,
+        max_rows: int,
+    ) -> ReadOnlyRows:
+        """The console's query (:meth:`GraphStore.read_only_query`): one prepared statement (so
+        a text of several is refused before any runs) in ``BEGIN TRANSACTION READ ONLY`` on a
+        connection of its own, so the store's lock is not held while it runs; the connection's
+        query timeout and a watchdog that interrupts it at the limit (which also covers
+        preparing the statement)."""
+        engine = load_engine(self.engine)
+        with self.side_connection() as connection:
+            connection.set_query_timeout(max(1, round(timeout_s * 1000)))
+            watchdog = threading.Timer(timeout_s, connection.interrupt)
+            watchdog.daemon = True
+            connection.execute("BEGIN TRANSACTION READ ONLY")
+            watchdog.start()
+            try:
+                used = used_params(cypher, params)
+                statement = engine.PreparedStatement(connection, cypher, used)
+                result = connection.execute(statement, used)
+                try:
+                    return _fetch_embedded(result, max_rows)
+                finally:
+                    result.close()
+            except (
+                RuntimeError,
+                TypeError,
+                ValueError,
+            ) as exc:  # the binding's words for bad input
+                if self.closed:
+                    raise StoreError(f"{self.describe()} was closed while the query ran") from None
+                raise _embedded_error(str(exc), timeout_s, self.buffer_pool_mb) from None
+            finally:
+                watchdog.cancel()
+                watchdog.join()  # an interrupt under way ends before the connection closes
+                _end_transaction(connection)
+
+
+def _end_transaction(connection: Any) -> None:
+    """Roll back the console's transaction; Kuzu has already done so after most failures, and
+    closing the side connection ends it in any case (even when the watchdog's interrupt
+    arrives as the query finishes)."""
+    try:
+        connection.execute("ROLLBACK")
+    except RuntimeError as exc:
+        log.debug("console rollback: %s", exc)
+
+
+def _fetch_embedded(result: Any, max_rows: int) -> ReadOnlyRows:
+    columns = list(result.get_column_names())
+    rows: list[list[Any]] = []
+    while len(rows) < max_rows and result.has_next():
+        rows.append([_engine_neutral(value) for value in result.get_next()])
+    return columns, rows, bool(result.has_next())
+
+
+def _engine_neutral(value: Any) -> Any:
+    """Graph elements with kuzu's internal keys (``_id``, ``_label``, ``_src``, ``_dst``)
+    whichever engine answered (ladybug spells them in capitals)."""
+    if isinstance(value, dict):
+        return {
+            (key.lower() if key.startswith("_") else key): _engine_neutral(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_engine_neutral(item) for item in value]
+    return value
+
+
+def _embedded_error(message: str, timeout_s: float, pool_mb: int) -> StoreError:
+    if "read-only transaction" in message or "read-only database" in message:
+        return WriteRefusedError(
+            f"refused by the database: the query writes and the console only reads ({message})"
+        )
+    if "multiple statements" in message:
+        return CypherSyntaxError("the console runs one statement at a time: remove the ';'")
+    if "Interrupted" in message:
+        return QueryTimeoutError(f"the query ran past the {timeout_s:g} s limit and was stopped")
+    if "buffer pool is full" in message or "bad_alloc" in message:
+        return QueryError(
+            f"the query needs more memory than the store allows ({pool_mb:,} MB of buffer "
+            "pool, RELEX_STORE_BUFFER_POOL_MB) and was stopped; narrow it with WHERE or LIMIT"
+        )
+    if message.startswith(("Parser exception", "Binder exception", "Catalog exception")):
+        return CypherSyntaxError(f"the query is not valid Cypher for this store: {message}")
+    return QueryError(message)

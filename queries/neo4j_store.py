@@ -16,13 +16,21 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import neo4j
-from neo4j.exceptions import ClientError, Neo4jError
+from neo4j.exceptions import ClientError, DriverError, Neo4jError
 
 from queries import catalogue
 from queries.defaults import DEFAULT_BATCH_SIZE
-from queries.errors import NotFoundError, QueryError, ReadOnlyStoreError, StoreError
+from queries.errors import (
+    CypherSyntaxError,
+    NotFoundError,
+    QueryError,
+    QueryTimeoutError,
+    ReadOnlyStoreError,
+    StoreError,
+    WriteRefusedError,
+)
 from queries.rows import FlowBatch, FlowRow, NodeRow, RelevanceRow
-from queries.store import GraphStore
+from queries.store import GraphStore, ReadOnlyRows
 from queries.writes import NodeWrite, as_batches, split_relevance
 
 log = logging.getLogger(__name__)
@@ -274,3 +282,54 @@ class Neo4jStore(GraphStore):
         if self._owns_driver:
             self._driver.close()
             self._owns_driver = False
+
+    def read_only_query(
+        self,
+        cypher: str,
+        params: Mapping[str, Any],
+        *,
+        timeout_s: float,
+        max_rows: int,
+    ) -> ReadOnlyRows:
+        """The console's query (:meth:`GraphStore.read_only_query`): one statement in a managed
+        read transaction of a READ_ACCESS session with a server-side transaction timeout."""
+
+        def read(tx: neo4j.ManagedTransaction) -> ReadOnlyRows:
+            result = tx.run(cypher, dict(params))
+            rows: list[list[Any]] = []
+            truncated = False
+            for record in result:
+                if len(rows) == max_rows:
+                    truncated = True
+                    break
+                rows.append(list(record.values()))
+            return list(result.keys()), rows, truncated
+
+        work: Callable[[neo4j.ManagedTransaction], ReadOnlyRows] = neo4j.unit_of_work(
+            timeout=timeout_s
+        )(read)
+        try:
+            with self._driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS
+            ) as session:
+                return session.execute_read(work)
+        except Neo4jError as exc:
+            raise _neo4j_error(exc, timeout_s) from None
+        except DriverError as exc:
+            raise StoreError(f"cannot run the query on {self.describe()}: {exc}") from None
+
+
+def _neo4j_error(exc: Neo4jError, timeout_s: float) -> StoreError:
+    code = exc.code or ""
+    message = exc.message or str(exc)
+    if code.endswith(("Statement.AccessMode", "Forbidden")) or "read access mode" in message:
+        return WriteRefusedError(
+            f"refused by the database: the query writes and the console only reads ({message})"
+        )
+    if "TransactionTimedOut" in code:
+        return QueryTimeoutError(f"the query ran past the {timeout_s:g} s limit and was stopped")
+    if code.startswith("Neo.ClientError.Statement.") or code.startswith(
+        "Neo.ClientError.Procedure.ProcedureNotFound"
+    ):
+        return CypherSyntaxError(f"the query is not valid Cypher for this store: {message}")
+    return QueryError(f"{code}: {message}" if code else message)

@@ -10,12 +10,16 @@ from types import TracebackType
 from typing import Any, ClassVar, Self
 
 from queries import catalogue
-from queries.errors import NotFoundError, OutdatedGraphError, ReadOnlyStoreError
+from queries.errors import NotFoundError, OutdatedGraphError, ReadOnlyStoreError, StoreError
 from queries.rows import FlowBatch, FlowRow, NodeRow, RelevanceRow, RunRow
 from queries.schema import GRAPH_VERSION, NODE_LABELS, REL_TYPES
 from queries.writes import NODE_WRITES, NodeWrite, Requirement, group_nodes
 
 log = logging.getLogger(__name__)
+
+
+ReadOnlyRows = tuple[list[str], list[list[Any]], bool]
+"""What :meth:`GraphStore.read_only_query` returns: columns, rows, whether the cap cut rows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +137,21 @@ class GraphStore(ABC):
     @abstractmethod
     def query(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run one Cypher statement with parameters; rows as dicts keyed by column name."""
+
+    def read_only_query(
+        self,
+        cypher: str,
+        params: Mapping[str, Any],
+        *,
+        timeout_s: float,
+        max_rows: int,
+    ) -> ReadOnlyRows:
+        """Run one statement in a transaction the database itself keeps read-only, stopped after
+        ``timeout_s`` seconds: its column names, at most ``max_rows`` rows, and whether rows were
+        left out. The console (:mod:`queries.console`) screens the text before it gets here.
+        Raises WriteRefusedError, CypherSyntaxError, QueryTimeoutError or QueryError; a store
+        without such a transaction refuses with StoreError."""
+        raise StoreError(f"the console cannot run on {self.describe()} ({type(self).__name__})")
 
     def counts(self) -> Counts:
         """Nodes by label and relationships by type."""
