@@ -7,6 +7,7 @@ other than loopback is warned about, since anyone who can reach it can then use 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import typer
@@ -15,18 +16,24 @@ from fastapi import FastAPI
 
 from relex.api.app import create_app
 from relex.api.auth import is_loopback
+from relex.queries.lock import serving_address
 from relex.queries.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def page_url(settings: Settings, token: str) -> str:
-    """The page's address with the token, for a browser on this machine."""
+def base_url(settings: Settings) -> str:
+    """The server's address for a client on this machine."""
     host = settings.api_host
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     if ":" in shown and not shown.startswith("["):
         shown = f"[{shown}]"
-    return f"http://{shown}:{settings.api_port}/?token={token}"
+    return f"http://{shown}:{settings.api_port}"
+
+
+def page_url(settings: Settings, token: str) -> str:
+    """The page's address with the token, for a browser on this machine."""
+    return f"{base_url(settings)}/?token={token}"
 
 
 def announce(app: FastAPI, settings: Settings) -> None:
@@ -44,7 +51,14 @@ def announce(app: FastAPI, settings: Settings) -> None:
 
 
 def serve(settings: Settings) -> None:
-    """Run the app until interrupted (blocking); one process, so it owns the embedded store."""
+    """Run the app until interrupted (blocking); one process, so it owns the embedded store,
+    and leaves its address beside it so that ``relex query`` and ``relex cypher`` ask it."""
     app = create_app(settings)
     announce(app, settings)
-    uvicorn.run(app, host=settings.api_host, port=settings.api_port)
+    store = settings.store_settings()
+    with (
+        serving_address(store.path, base_url(settings))
+        if store.backend == "embedded"
+        else contextlib.nullcontext()
+    ):
+        uvicorn.run(app, host=settings.api_host, port=settings.api_port)

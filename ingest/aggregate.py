@@ -5,8 +5,9 @@ neuron-to-neuron flow ``M[i, j]`` (DESIGN.md). Sparsification keeps, for each up
 ``top_k`` incoming edges by ``|flow|`` and every edge of the class's stored critical paths
 (:mod:`ingest.evidence`), so sparsifying never removes the class's best paths; the neuron records
 the fraction of its flow magnitude the kept edges keep
-(``retained = sum_kept |M[i, j]| / sum_i |M[i, j]|``), so a sparsified graph is never mistaken
-for the whole. Ties in ``|flow|`` are broken by the lower neuron's index (smaller first); edges
+(``retained = sum_kept |M[i, j]| / sum_i |M[i, j]|``, both sums taken over every lower layer j
+passes relevance to, as in a residual block), so a sparsified graph is never mistaken for the
+whole. Ties in ``|flow|`` are broken by the lower neuron's index (smaller first); edges
 whose flow is exactly zero are not kept.
 
 An edge's ``share`` is the fraction of the upper neuron's relevance *of the flow's sign* that the
@@ -63,8 +64,20 @@ class SparseEdges:
     flow: np.ndarray
     share: np.ndarray
     """The share of the upper neuron's relevance of the flow's sign (module doc), or NaN."""
-    retained: np.ndarray
-    """Per upper neuron: the fraction of its flow magnitude the kept edges carry."""
+    kept_magnitude: np.ndarray
+    """Per upper neuron: the summed ``|flow|`` of its kept edges from this lower layer."""
+    total_magnitude: np.ndarray
+    """Per upper neuron: the summed ``|flow|`` of all its edges from this lower layer."""
+
+    @property
+    def retained(self) -> np.ndarray:
+        """Per upper neuron: the fraction of its flow magnitude the kept edges carry."""
+        return retained_fraction(self.kept_magnitude, self.total_magnitude)
+
+
+def retained_fraction(kept: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """``kept / total`` per neuron, 0 where the neuron passes no relevance down."""
+    return np.divide(kept, total, out=np.zeros(total.shape), where=total > 0)
 
 
 def accumulate(
@@ -129,14 +142,14 @@ def top_incoming(
     chosen &= flow != 0
     total = magnitude.sum(0)
     kept_magnitude = np.where(chosen, magnitude, 0.0).sum(0)
-    retained = np.divide(kept_magnitude, total, out=np.zeros(upper_size), where=total > 0)
     lower, upper = np.nonzero(chosen.T)[::-1]
     return SparseEdges(
         lower=lower,
         upper=upper,
         flow=flow[lower, upper],
         share=share[lower, upper],
-        retained=retained,
+        kept_magnitude=kept_magnitude,
+        total_magnitude=total,
     )
 
 

@@ -59,6 +59,15 @@ class ExampleQuery:
     cypher: str
 
 
+def demo_model_files(
+    *, data_dir: Path, train_images: int, epochs: int, seed: int = 0
+) -> tuple[Path, Path]:
+    """The checkpoint and the facts file of the demo CNN trained with these parameters."""
+    folder = data_dir / "demo" / "models"
+    key = f"{DEMO_MODEL}-{TRAIN_VARIANT}-n{train_images}-e{epochs}-b{TRAIN_BATCH_SIZE}-s{seed}"
+    return folder / f"{key}.pt", folder / f"{key}.json"
+
+
 def train_demo_model(
     *, data_dir: Path, train_images: int, epochs: int, seed: int = 0, progress: bool = True
 ) -> DemoModel:
@@ -69,15 +78,15 @@ def train_demo_model(
             f"--train-images must be at least {2 * len(SHAPE_CLASSES)} (two per class), "
             f"not {train_images}"
         )
-    folder = data_dir / "demo" / "models"
-    key = f"{DEMO_MODEL}-{TRAIN_VARIANT}-n{train_images}-e{epochs}-b{TRAIN_BATCH_SIZE}-s{seed}"
-    checkpoint, facts = folder / f"{key}.pt", folder / f"{key}.json"
+    checkpoint, facts = demo_model_files(
+        data_dir=data_dir, train_images=train_images, epochs=epochs, seed=seed
+    )
     if checkpoint.is_file() and facts.is_file():
         log.info("reusing the demo model %s", checkpoint)
         saved = json.loads(facts.read_text(encoding="utf-8"))
         return DemoModel(checkpoint=checkpoint, cached=True, **saved)
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f"{key}.partial.pt"
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    partial = checkpoint.with_suffix(".partial.pt")
     report = train_small_cnn(
         open_dataset(f"synthetic:{TRAIN_VARIANT}?n={train_images}&seed={seed}"),
         model_name=DEMO_MODEL,

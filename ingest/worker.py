@@ -33,6 +33,7 @@ from relex.ingest.aggregate import (
     evidence_shares,
     outflow_totals,
     rank_descending,
+    retained_fraction,
     top_incoming,
 )
 from relex.ingest.attribution import lrp_for
@@ -468,13 +469,15 @@ def _write_class(
     }
     paths = _critical_paths(network, options, sums, shares)
     on_paths = _path_edges(paths)
-    retained: dict[str, np.ndarray] = {}
+    kept: dict[str, np.ndarray] = {}
+    total: dict[str, np.ndarray] = {}
     written = 0
     for (lower, upper), flow in sums.flows.items():
         edges = top_incoming(
             flow, shares[(lower, upper)], options.top_k, keep=on_paths.get((lower, upper))
         )
-        retained[upper] = edges.retained
+        kept[upper] = kept.get(upper, 0.0) + edges.kept_magnitude
+        total[upper] = total.get(upper, 0.0) + edges.total_magnitude
         if len(edges.flow):
             store.write_flows(
                 FlowBatch.of(
@@ -493,7 +496,9 @@ def _write_class(
     for layer in network.layers:
         totals = sums.neurons[layer.name]
         ranks = rank_descending(totals)
-        kept = retained.get(layer.name)
+        retained = (
+            retained_fraction(kept[layer.name], total[layer.name]) if layer.name in kept else None
+        )
         for index in range(layer.size):
             class_rows.append(
                 ClassRelevanceRow(
@@ -503,7 +508,7 @@ def _write_class(
                     float(totals[index]),
                     int(ranks[index]),
                     float(totals[index] / sums.images),
-                    None if kept is None else float(kept[index]),
+                    None if retained is None else float(retained[index]),
                     sums.images,
                 )
             )

@@ -1,9 +1,16 @@
-"""An OS file lock beside the embedded store: one writing process (or handle) at a time."""
+"""An OS file lock beside the embedded store: one writing process (or handle) at a time.
+
+A process that holds the store and serves it over HTTP (``relex serve``) also leaves its address
+beside it ("<db file>.server"), so that other commands can ask it instead of opening the store.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from relex.queries.errors import StoreInUseError
@@ -21,6 +28,35 @@ def holder_pid(db_path: Path) -> int | None:
     except OSError:
         return None
     return int(text) if text.isdigit() else None
+
+
+def address_path(db_path: Path) -> Path:
+    """The file where the store's holder leaves its HTTP address: "<db file>.server"."""
+    return db_path.with_name(db_path.name + ".server")
+
+
+@contextlib.contextmanager
+def serving_address(db_path: Path, url: str) -> Iterator[None]:
+    """Leave ``url`` as this process's address beside the store for the duration."""
+    path = address_path(db_path)
+    path.write_text(json.dumps({"pid": os.getpid(), "url": url}), encoding="utf-8")
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def holder_address(db_path: Path) -> str | None:
+    """The HTTP address the store's current holder serves it at, if it left one."""
+    try:
+        found = json.loads(address_path(db_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    pid = holder_pid(db_path)
+    if not isinstance(found, dict) or pid is None or found.get("pid") != pid:
+        return None
+    url = found.get("url")
+    return url if isinstance(url, str) else None
 
 
 def in_use_error(db_path: Path) -> StoreInUseError:

@@ -1,4 +1,5 @@
-"""``relex cypher``: the read-only Cypher console on the command line."""
+"""``relex cypher``: the read-only Cypher console on the command line, in ``relex query``'s
+tables; beside a running ``relex serve`` it asks the server (:mod:`relex.cli_remote`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+from relex.cli_remote import REQUEST_TIMEOUT_S, answer
+from relex.cli_tables import table
 from relex.ingest.errors import RelexError
-from relex.queries import open_store
+from relex.queries import GraphStore
 from relex.queries.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, ConsoleResult, run_read_only
 from relex.queries.settings import get_settings
 
 CELL_WIDTH = 60
+"""Longer cells (paths, lists, maps) are cut to this many characters."""
 
 
 def cypher_command(
@@ -37,10 +41,21 @@ def cypher_command(
     settings = get_settings().store_settings()
     if store is not None:
         settings = dataclasses.replace(settings, path=store)
-    with open_store(settings, read_only=True) as graph:
-        result = run_read_only(
-            graph, query, parse_params(params), timeout_s=timeout, max_rows=max_rows
-        )
+    parameters = parse_params(params)
+
+    def local(graph: GraphStore) -> ConsoleResult:
+        return run_read_only(graph, query, parameters, timeout_s=timeout, max_rows=max_rows)
+
+    body = {"query": query, "params": parameters, "timeout_s": timeout, "max_rows": max_rows}
+    result = answer(
+        settings,
+        local,
+        "/api/cypher",
+        {},
+        ConsoleResult,
+        body=body,
+        timeout_s=timeout + REQUEST_TIMEOUT_S,
+    )
     if output == "json":
         typer.echo(json.dumps(dataclasses.asdict(result), indent=2))
         return
@@ -64,17 +79,5 @@ def parse_params(text: str | None) -> dict[str, Any]:
 
 
 def format_table(result: ConsoleResult) -> str:
-    """Columns and rows aligned as plain text, long cells cut at ``CELL_WIDTH`` characters."""
-    cells = [[_cell(value) for value in row] for row in result.rows]
-    header = list(result.columns)
-    widths = [max([len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(header)]
-    lines = [
-        " | ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
-        for line in [header, ["-" * width for width in widths], *cells]
-    ]
-    return "\n".join(lines)
-
-
-def _cell(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value)
-    return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 3] + "..."
+    """Columns and rows as ``relex query`` shows them, long cells cut at ``CELL_WIDTH``."""
+    return table(result.columns, result.rows, cell_width=CELL_WIDTH)

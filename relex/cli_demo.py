@@ -50,17 +50,27 @@ def demo_command(
     port: Annotated[int | None, typer.Option(help="API port (default: $RELEX_API_PORT).")] = None,
 ) -> None:
     """Synthetic data, a trained small CNN, both datasets in the graph, then the API and page."""
-    from relex.ingest.demo import example_queries, imagenet_runs, ingest_demo, train_demo_model
+    from relex.ingest.demo import (
+        demo_model_files,
+        example_queries,
+        imagenet_runs,
+        ingest_demo,
+        train_demo_model,
+    )
 
     settings = get_settings()
     chosen_device = device or settings.device
     store_path = store or settings.store_path
+    folder = data_dir or settings.data_dir
+    cached = demo_model_files(data_dir=folder, train_images=train_images, epochs=epochs, seed=seed)[
+        0
+    ].is_file()
+    typer.echo(
+        _plan(imagenet, cached, train_images, epochs, images_per_class, store_path), err=True
+    )
     if not imagenet:
         model = train_demo_model(
-            data_dir=data_dir or settings.data_dir,
-            train_images=train_images,
-            epochs=epochs,
-            seed=seed,
+            data_dir=folder, train_images=train_images, epochs=epochs, seed=seed
         )
         how = "cached" if model.cached else f"trained in {model.seconds:.0f} s"
         typer.echo(
@@ -104,6 +114,38 @@ def demo_command(
         serve_api(served)
 
 
+TRAINING_CPU_MINUTES = 5.0
+"""The demo's default training (3,000 images, 5 epochs) on the 2-core reference machine."""
+
+
+def _plan(
+    imagenet: list[Path] | None,
+    cached: bool,
+    train_images: int,
+    epochs: int,
+    images_per_class: int,
+    store: Path,
+) -> str:
+    """What the demo is about to do and roughly how long its slow step takes."""
+    if imagenet:
+        return (
+            f"relex demo: explains {images_per_class} images per class of "
+            f"{len(imagenet)} folder(s) with ImageNet VGG16 into {store}, then serves the page"
+        )
+    minutes = TRAINING_CPU_MINUTES * train_images * epochs / (3000 * 5)
+    training = (
+        "reuses the small CNN it trained before"
+        if cached
+        else f"trains a small CNN on {train_images} synthetic images for {epochs} epochs (about "
+        f"{minutes:.0f} min on 2 CPU cores, longer on a busy machine, much less on a GPU; kept "
+        "in the data folder for the next time)"
+    )
+    return (
+        f"relex demo: {training}, explains {images_per_class} images per class of two datasets "
+        f"into {store}, then serves the page"
+    )
+
+
 def _roots_with(settings: Settings, folders: list[Path]) -> str | None:
     """The data roots with the demo's image folders added, so the page can show their images."""
     if not folders:
@@ -126,7 +168,7 @@ def _report(runs: tuple[RunRow, ...], examples: tuple[ExampleQuery, ...], store:
             f"run {run.id}: {run.images} images in {run.classes} classes of {run.dataset}, "
             f"{run.flows} flow edges, model accuracy {accuracy}"
         )
-    typer.echo(f"\nthe graph is in {store}. Three Cypher queries to try in the page's console")
-    typer.echo(f'(or, once the server has stopped, with: relex cypher "QUERY" --store {store}):')
+    typer.echo(f"\nthe graph is in {store}. Cypher queries to try in the page's console")
+    typer.echo(f'(or, also while the server runs, with: relex cypher "QUERY" --store {store}):')
     for number, example in enumerate(examples, start=1):
         typer.echo(f"\n{number}. {example.title}:\n   {example.cypher}")

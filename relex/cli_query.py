@@ -2,26 +2,38 @@
 
 Thin commands over ``queries.analysis``: unknown ids and bad arguments raise StoreError
 subclasses, which ``relex``'s entry point prints as one "error: ..." line with exit status 2.
+While ``relex serve`` holds the store, each command asks the server instead
+(:mod:`relex.cli_remote`), with the same output. Every table says which run and class it shows
+and in what units.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+import urllib.parse
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
-from relex.queries import GraphStore, open_store
+from relex.cli_remote import answer
+from relex.cli_tables import percent, table
+from relex.queries import GraphStore, StoreSettings
 from relex.queries.analysis import (
     ClassComparison,
+    ClassInfo,
     CriticalPaths,
+    DatasetComparison,
+    LayerInfo,
+    NeuronDetail,
+    RankedNeuron,
+    RunInfo,
     compare_classes,
     compare_datasets,
     critical_paths,
+    find_class,
     list_classes,
     list_layers,
     list_runs,
@@ -44,31 +56,43 @@ StoreOption = Annotated[
 FormatOption = Annotated[Literal["table", "json"], typer.Option("--format", help="table or json.")]
 
 
-@contextmanager
-def _store(path: Path | None) -> Iterator[GraphStore]:
+T = TypeVar("T")
+RETAINED = (
+    "retained = the share of the neuron's relevance flow magnitude that its stored edges keep "
+    "(the graph stores the strongest edges only)"
+)
+
+
+def _settings(path: Path | None) -> StoreSettings:
     settings = get_settings().store_settings()
-    if path is not None:
-        settings = dataclasses.replace(settings, path=path)
-    with open_store(settings, read_only=True) as store:
-        yield store
+    return settings if path is None else dataclasses.replace(settings, path=path)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Rows as aligned text columns under a header line."""
+def _ask(
+    store: Path | None,
+    function: Callable[..., T],
+    api_path: str,
+    result: Any,
+    **arguments: Any,
+) -> T:
+    """``function(store, **arguments)``, or the running server's answer at ``api_path``."""
 
-    def cell(value: Any) -> str:
-        if value is None:
-            return "-"
-        if isinstance(value, float):
-            return f"{value:.4g}"
-        return str(value)
+    def local(graph: GraphStore) -> T:
+        return function(graph, **arguments)
 
-    text = [[cell(v) for v in row] for row in rows]
-    widths = [max([len(h), *(len(r[i]) for r in text)]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in text]
-    return "\n".join(line.rstrip() for line in lines)
+    return answer(_settings(store), local, api_path, arguments, result)
+
+
+def _class(store: Path | None, run: str, class_id: str) -> ClassInfo:
+    return _ask(store, find_class, "/api/class", ClassInfo, run=run, class_id=class_id)
+
+
+def _about(run: str, info: ClassInfo) -> str:
+    """Which run and class a table shows, and the unit of its relevance."""
+    return (
+        f"run {run}, class {info.id} ({info.name}); relevance in logit units, summed over the "
+        f"class's {info.images} images"
+    )
 
 
 def _emit(result: object, output: str, render: Callable[[], str]) -> None:
@@ -89,8 +113,7 @@ def _plain(value: object) -> Any:
 @query_app.command("runs")
 def runs_command(store: StoreOption = None, output: FormatOption = "table") -> None:
     """List the runs in the store."""
-    with _store(store) as graph:
-        found = list_runs(graph)
+    found = _ask(store, list_runs, "/api/runs", list[RunInfo])
     _emit(
         found,
         output,
@@ -109,21 +132,28 @@ def classes_command(
     run: RunOption, store: StoreOption = None, output: FormatOption = "table"
 ) -> None:
     """List the classes a run has relevance for, and its layers."""
-    with _store(store) as graph:
-        found = list_classes(graph, run=run)
-        layers = list_layers(graph, run=run)
-    _emit(
-        found,
-        output,
-        lambda: (
-            table(
-                ["class", "name", "wnid", "images"],
-                [(c.id, c.name, c.wnid, c.images) for c in found],
-            )
-            + "\nlayers: "
-            + ", ".join(f"{layer.name} ({layer.size})" for layer in layers)
-        ),
-    )
+    path = f"/api/runs/{urllib.parse.quote(run, safe='')}"
+    found = _ask(store, _classes_of, f"{path}/classes", list[ClassInfo], run=run)
+    layers = _ask(store, _layers_of, f"{path}/layers", list[LayerInfo], run=run)
+
+    def render() -> str:
+        head = f"run {run}: {len(found)} classes with relevance"
+        rows = [(c.id, c.name, c.wnid, c.images) for c in found]
+        listed = table(["class", "name", "wnid", "images"], rows) if found else "no class yet"
+        sizes = ", ".join(f"{layer.name} ({layer.size})" for layer in layers)
+        return f"{head}\n{listed}\nlayers (neurons): {sizes}"
+
+    _emit(found, output, render)
+
+
+def _classes_of(graph: GraphStore, *, run: str) -> list[ClassInfo]:
+    """list_classes, whose run travels in the API's path rather than its query string."""
+    return list_classes(graph, run=run)
+
+
+def _layers_of(graph: GraphStore, *, run: str) -> list[LayerInfo]:
+    """list_layers, likewise."""
+    return list_layers(graph, run=run)
 
 
 @query_app.command("top-neurons")
@@ -136,16 +166,28 @@ def top_neurons_command(
     output: FormatOption = "table",
 ) -> None:
     """The neurons most relevant to a class, per layer."""
-    with _store(store) as graph:
-        found = top_neurons(graph, run=run, class_id=class_id, layer=layer, k=k)
-    _emit(
-        found,
-        output,
-        lambda: table(
-            ["layer", "index", "rank", "relevance", "retained", "neuron"],
-            [(n.layer, n.index, n.rank, n.relevance, n.retained, n.id) for n in found],
-        ),
+    found = _ask(
+        store,
+        top_neurons,
+        "/api/top-neurons",
+        list[RankedNeuron],
+        run=run,
+        class_id=class_id,
+        layer=layer,
+        k=k,
     )
+
+    def render() -> str:
+        info = _class(store, run, class_id)
+        head = f"{_about(run, info)}; the {k} most relevant neurons of each layer (rank 1 = most)"
+        rows = [(n.layer, n.index, n.rank, n.relevance, percent(n.retained)) for n in found]
+        return (
+            f"{head}\n"
+            + table(["layer", "index", "rank", "relevance", "retained"], rows)
+            + (f"\n{RETAINED}")
+        )
+
+    _emit(found, output, render)
 
 
 @query_app.command("critical-paths")
@@ -169,16 +211,18 @@ def critical_paths_command(
 ) -> None:
     """The k paths that carry the most evidence for the class (or, --sign negative, against
     it); a path's score is the relevance it carries."""
-    with _store(store) as graph:
-        found = critical_paths(
-            graph,
-            run=run,
-            class_id=class_id,
-            k=k,
-            source=source,
-            target_layer=target_layer,
-            sign=sign,
-        )
+    found = _ask(
+        store,
+        critical_paths,
+        "/api/critical-paths",
+        CriticalPaths,
+        run=run,
+        class_id=class_id,
+        k=k,
+        source=source,
+        target_layer=target_layer,
+        sign=sign,
+    )
     _emit(found, output, lambda: _paths_table(found))
 
 
@@ -237,10 +281,6 @@ def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
-
-
 @query_app.command("compare-classes")
 def compare_classes_command(
     run_a: Annotated[str, typer.Option(help="Run of the first class.")],
@@ -252,10 +292,17 @@ def compare_classes_command(
     output: FormatOption = "table",
 ) -> None:
     """Two classes layer by layer: Jaccard of top-k sets, Spearman, shared neurons and edges."""
-    with _store(store) as graph:
-        found = compare_classes(
-            graph, run_a=run_a, class_a=class_a, run_b=run_b or run_a, class_b=class_b, k=k
-        )
+    found = _ask(
+        store,
+        compare_classes,
+        "/api/compare/classes",
+        ClassComparison,
+        run_a=run_a,
+        class_a=class_a,
+        run_b=run_b or run_a,
+        class_b=class_b,
+        k=k,
+    )
     _emit(found, output, lambda: _comparison_table(found))
 
 
@@ -268,8 +315,15 @@ def compare_datasets_command(
     output: FormatOption = "table",
 ) -> None:
     """The classes two runs share (by wnid or name), each pair compared."""
-    with _store(store) as graph:
-        found = compare_datasets(graph, run_a=run_a, run_b=run_b, k=k)
+    found = _ask(
+        store,
+        compare_datasets,
+        "/api/compare/datasets",
+        DatasetComparison,
+        run_a=run_a,
+        run_b=run_b,
+        k=k,
+    )
 
     def render() -> str:
         rows = [
@@ -281,8 +335,8 @@ def compare_datasets_command(
             f"\nonly in {run_b}: {', '.join(c.name for c in found.only_b) or '-'}"
         )
         head = (
-            f"{run_a} (accuracy {_percent(found.accuracy_a)}) vs {run_b} (accuracy "
-            f"{_percent(found.accuracy_b)}), top-{k} neurons per layer; means over layers of "
+            f"{run_a} (accuracy {percent(found.accuracy_a)}) vs {run_b} (accuracy "
+            f"{percent(found.accuracy_b)}), top-{k} neurons per layer; means over layers of "
             f"more than {k} neurons{_left_out(found.matched[0] if found.matched else None)}\n"
         )
         headers = ["class A", "class B", "mean jaccard", "mean spearman", "shared edges"]
@@ -306,28 +360,47 @@ def subgraph_command(
     output: FormatOption = "table",
 ) -> None:
     """The subgraph around seed neurons (JSON: cytoscape.js elements)."""
-    with _store(store) as graph:
-        found = subgraph(
-            graph,
-            run=run,
-            class_id=class_id,
-            seeds=seeds,
-            up=up,
-            down=down,
-            min_share=min_share,
-            max_nodes=max_nodes,
-        )
+    found = _ask(
+        store,
+        _subgraph_out,
+        "/api/subgraph",
+        dict[str, Any],
+        run=run,
+        class_id=class_id,
+        seeds=seeds,
+        up=up,
+        down=down,
+        min_share=min_share,
+        max_nodes=max_nodes,
+    )
+    elements = found["elements"]
     if output == "json":
-        typer.echo(json.dumps(found.elements(), indent=2))
+        typer.echo(json.dumps(elements, indent=2))
         return
-    cut = " (truncated at --max-nodes)" if found.truncated else ""
-    typer.echo(f"{len(found.nodes)} neurons, {len(found.edges)} edges{cut}")
+    cut = " (truncated at --max-nodes)" if found["truncated"] else ""
+    typer.echo(
+        f"{_about(run, _class(store, run, class_id))}\n{len(elements['nodes'])} neurons, "
+        f"{len(elements['edges'])} edges{cut}; share = the fraction of the upper neuron's "
+        "relevance of the edge's sign that the edge carries"
+    )
+    edges = [edge["data"] for edge in elements["edges"]]
     typer.echo(
         table(
             ["upper", "lower", "relevance", "share"],
-            [(e.upper, e.lower, e.relevance, e.share) for e in found.edges],
+            [(_short(e["source"]), _short(e["target"]), e["relevance"], e["share"]) for e in edges],
         )
     )
+
+
+def _subgraph_out(graph: GraphStore, **arguments: Any) -> dict[str, Any]:
+    """The subgraph as the API sends it: its cytoscape.js elements and whether it was cut."""
+    found = subgraph(graph, **arguments)
+    return {"elements": found.elements(), "truncated": found.truncated}
+
+
+def _short(neuron: str) -> str:
+    """``layer/index`` of a neuron id ``<model>/<layer>/<index>``."""
+    return neuron.split("/", 1)[1]
 
 
 @query_app.command("neuron")
@@ -339,8 +412,9 @@ def neuron_command(
     output: FormatOption = "table",
 ) -> None:
     """One neuron: its layer, top classes, strongest edges and top images."""
-    with _store(store) as graph:
-        found = neuron_detail(graph, run=run, neuron=neuron, k=k)
+    found = _ask(
+        store, neuron_detail, "/api/neurons/detail", NeuronDetail, run=run, neuron=neuron, k=k
+    )
 
     def render() -> str:
         def edges(rows: Sequence[Any], other: str) -> str:
@@ -359,8 +433,9 @@ def neuron_command(
 
         return "\n\n".join(
             [
-                f"{found.id}: layer {found.layer.name} (depth {found.layer.depth}, "
-                f"{found.layer.kind}), index {found.index}",
+                f"run {run}, neuron {found.id}: layer {found.layer.name} (depth "
+                f"{found.layer.depth}, {found.layer.kind}), index {found.index}; relevance in "
+                "logit units, summed over each class's images",
                 table(
                     ["class", "name", "rank", "relevance"],
                     [(c.class_id, c.name, c.rank, c.relevance) for c in found.classes],

@@ -46,6 +46,12 @@ def layers(store: Store, run: str) -> list[LayerInfo]:
     return analysis.list_layers(store, run=run)
 
 
+@router.get("/class", response_model=ClassInfo)
+def find_class(store: Store, run: Run, class_id: ClassId) -> ClassInfo:
+    """One class of the run, named by its id or its name, with its image count."""
+    return analysis.find_class(store, run=run, class_id=class_id)
+
+
 @router.get("/top-neurons", response_model=list[RankedNeuron])
 def top_neurons(
     store: Store,

@@ -24,7 +24,7 @@ from relex.ingest.datasets.imagenet import (
     wnid_index,
 )
 from relex.ingest.errors import RelexError
-from relex.ingest.images import decode_image
+from relex.ingest.images import UnreadableImageError, decode_image
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,11 @@ class ImageFolderDataset(BaseDataset):
         path = self._masks / relative.with_suffix(".png")
         if not path.is_file():
             return None
-        return np.asarray(read_image(path).convert("L")) > 127
+        try:
+            return np.asarray(read_image(path).convert("L")) > 127
+        except UnreadableImageError as error:
+            log.warning("ignoring the unreadable mask of %s: %s", relative.as_posix(), error)
+            return None
 
 
 def read_image(path: Path) -> Image.Image:

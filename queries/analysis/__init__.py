@@ -8,7 +8,7 @@ dataclasses (``queries.analysis.results``); the same function works on the embed
 from relex.queries.analysis.compare import compare_classes, compare_datasets
 from relex.queries.analysis.critical import critical_paths
 from relex.queries.analysis.errors import InvalidArgumentError
-from relex.queries.analysis.lookup import list_classes, list_layers, list_runs
+from relex.queries.analysis.lookup import find_class, list_classes, list_layers, list_runs
 from relex.queries.analysis.neurons import neuron_detail, top_neurons
 from relex.queries.analysis.results import (
     ClassComparison,
@@ -72,6 +72,7 @@ __all__ = [
     "compare_classes",
     "compare_datasets",
     "critical_paths",
+    "find_class",
     "list_classes",
     "list_layers",
     "list_runs",

@@ -86,6 +86,12 @@ def class_scope(store: GraphStore, *, run: str, class_id: str) -> ClassScope:
     return ClassScope(stored_run, info, layers, output[0]["id"])
 
 
+def find_class(store: GraphStore, *, run: str, class_id: str) -> ClassInfo:
+    """The class ``class_id`` (an id, a name or a name's prefix) of ``run``, with its image count;
+    NotFoundError as :func:`class_scope` gives it."""
+    return class_scope(store, run=run, class_id=class_id).info
+
+
 def _class_named(store: GraphStore, run: str, name: str) -> dict[str, object]:
     """The run's class called ``name`` (case aside), or the one class whose name starts with
     it; NotFoundError naming the candidates when none or several match."""

@@ -46,6 +46,12 @@ def test_runs_classes_and_layers(client: TestClient, api_run: ApiRun) -> None:
     assert client.get("/api/runs/r1/layers").json() == as_json(
         analysis.list_layers(store, run="r1")
     )
+    first = analysis.list_classes(store, run="r1")[0]
+    for given in (first.id, first.name.upper()):
+        got = client.get("/api/class", params={"run": "r1", "class_id": given})
+        assert got.json() == as_json(first)
+    missing = client.get("/api/class", params={"run": "r1", "class_id": "no-such-class"})
+    assert missing.status_code == 404 and "no-such-class" in missing.json()["detail"]
 
 
 def test_top_neurons_and_critical_paths(client: TestClient, api_run: ApiRun, class_id: str) -> None:

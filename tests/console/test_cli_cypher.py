@@ -81,7 +81,7 @@ def test_table_output_is_aligned_and_says_when_rows_were_cut(
         str(run_path[1]),
     )
     assert code == 0, err
-    assert out.splitlines() == ["name  | size", "----- | ----", "input | 3", "conv1 | 4"]
+    assert out.splitlines() == ["name   size", "-----  ----", "input  3", "conv1  4"]
     assert "2 row(s)" in err and "more rows were left out" in err
 
 

@@ -165,3 +165,16 @@ def test_masks_come_from_a_mirrored_folder(
     assert found.sum() == 5 * 12
     with pytest.raises(RelexError, match="mask folder"):
         open_dataset(f"imagefolder:{root}?masks={tmp_path / 'none'}")
+
+
+def test_an_unreadable_mask_is_a_warning_not_a_stop(
+    tmp_path: Path, folder_writer: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    root = folder_writer(tmp_path / "data", {"a": 2, "b": 1}, suffix=".png")
+    (tmp_path / "masks" / "a").mkdir(parents=True)
+    (tmp_path / "masks" / "a" / "img0.png").write_bytes(b"not a png")
+    dataset = open_dataset(f"imagefolder:{root}?masks={tmp_path / 'masks'}")
+    assert dataset.sample(0).mask is None
+    assert "ignoring the unreadable mask of a/img0.png" in caplog.text
+    (batch,) = dataset.batches(architecture("smallcnn64").preprocessing, batch_size=8)
+    assert batch.indices == [0, 1, 2] and dataset.skipped_count == 0

@@ -184,6 +184,7 @@ def test_ctrl_c_during_ingest_then_a_second_demo_resumes_without_duplicates(
     )
     assert resumed.returncode == 0, resumed.stderr
     assert "reusing the demo model" in resumed.stderr
+    assert resumed.stderr.startswith("relex demo: reuses the small CNN it trained before, ")
     assert f"resuming run demo-shapes-a after {stopped.classes} classes" in resumed.stderr
     assert "run demo-shapes-b: 12 images in 6 classes" in resumed.stdout
     assert "3. the fc4 neurons whose mean relevance" in resumed.stdout
@@ -289,4 +290,6 @@ def test_imagenet_without_weights_says_where_they_belong(
         env={**os.environ, "TORCH_HOME": str(tmp_path / "torch")},
     )
     assert completed.returncode == 2
-    assert completed.stderr.startswith("error: --imagenet needs torchvision's ImageNet VGG16")
+    plan, error = completed.stderr.strip().splitlines()
+    assert plan.startswith("relex demo: explains 30 images per class of 1 folder(s) with ImageNet")
+    assert error.startswith("error: --imagenet needs torchvision's ImageNet VGG16")

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 import torch
 import torchvision
 
+from relex.ingest import worker
+from relex.ingest.aggregate import outflow_totals
 from relex.ingest.datasets import SHAPE_CLASSES
 from relex.ingest.lrp import Network
 from relex.ingest.models import load_model, save_checkpoint
@@ -23,12 +27,13 @@ from tests.queries.conftest import fresh_store
 SINK = "<sink>"
 
 
-def test_a_resnet_run_stores_its_dag_and_exact_critical_paths(tmp_path: Path) -> None:
+def resnet_options(tmp_path: Path) -> IngestOptions:
+    """A random resnet18 checkpoint for the shape classes and a two-image run of class 0."""
     torch.manual_seed(0)
     module = torchvision.models.resnet18(weights=None, num_classes=len(SHAPE_CLASSES))
     checkpoint = tmp_path / "resnet18.pt"
     save_checkpoint(checkpoint, name="resnet18", module=module, class_names=tuple(SHAPE_CLASSES))
-    options = IngestOptions(
+    return IngestOptions(
         run="res",
         dataset="synthetic:shapes-a?n=12&seed=3",
         model="resnet18",
@@ -39,7 +44,11 @@ def test_a_resnet_run_stores_its_dag_and_exact_critical_paths(tmp_path: Path) ->
         classes=(0,),
         limit=2,
     )
-    network = Network(load_model("resnet18", str(checkpoint)).module)
+
+
+def test_a_resnet_run_stores_its_dag_and_exact_critical_paths(tmp_path: Path) -> None:
+    options = resnet_options(tmp_path)
+    network = Network(load_model("resnet18", options.weights).module)
     with fresh_store("kuzu") as store:
         ingest(options, store, progress=False)
         rows = store.query("MATCH (a:Layer)-[:NEXT]->(b:Layer) RETURN a.name AS low, b.name AS up")
@@ -92,3 +101,39 @@ def test_a_resnet_run_stores_its_dag_and_exact_critical_paths(tmp_path: Path) ->
     costs = [nx.path_weight(graph, path, "cost") for path in expected]
     assert [path.cost for path in found.paths] == pytest.approx(costs, rel=1e-9, abs=1e-12)
     assert [path.neurons for path in found.paths] == [path for path in stored if path]
+
+
+def test_retained_counts_every_lower_layer_of_a_residual_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block's output neuron takes relevance from two lower layers; its ``retained`` is the kept
+    flow magnitude over both, divided by the dense flow magnitude over both."""
+    dense: dict[tuple[str, str], np.ndarray] = {}
+
+    def recording_totals(flows: Mapping[tuple[str, str], np.ndarray]) -> object:
+        dense.update(flows)
+        return outflow_totals(flows)
+
+    monkeypatch.setattr(worker, "outflow_totals", recording_totals)
+    options = resnet_options(tmp_path)
+    with fresh_store("kuzu") as store:
+        ingest(options, store, progress=False)
+        kept = store.query(
+            "MATCH (a:Neuron)-[f:FLOW]->(:Neuron) WHERE a.layer = $layer "
+            "RETURN a.`index` AS idx, sum(abs(f.relevance)) AS kept",
+            {"layer": "layer1.1.conv1"},
+        )
+        stored = store.query(
+            "MATCH (:Class)-[r:RELEVANT]->(n:Neuron) WHERE n.layer = $layer "
+            "RETURN n.`index` AS idx, r.retained AS retained",
+            {"layer": "layer1.1.conv1"},
+        )
+    lowers = [pair for pair in dense if pair[1] == "layer1.1.conv1"]
+    assert len(lowers) == 2
+    total = sum(np.abs(dense[pair]).sum(0) for pair in lowers)
+    expected = np.zeros(len(total))
+    for row in kept:
+        expected[row["idx"]] = row["kept"] / total[row["idx"]]
+    assert expected.max() < 1
+    retained = np.array([row["retained"] for row in sorted(stored, key=lambda r: r["idx"])])
+    np.testing.assert_allclose(retained, expected, rtol=1e-9)

@@ -37,8 +37,14 @@ def test_tables_and_json_match_the_functions(ingested_store: Path) -> None:
 
     text = invoke("top-neurons", *run, "--class", first, "--layer", "fc4", "-k", "3", *store)
     lines = text.splitlines()
-    assert lines[0].split() == ["layer", "index", "rank", "relevance", "retained", "neuron"]
-    assert [line.split()[1] for line in lines[2:]] == [str(n.index) for n in top]
+    assert lines[0].startswith(f"run {INGESTED_RUN}, class {first} ({names[first]})")
+    assert "summed over the class's 3 images" in lines[0]
+    assert lines[1].split() == ["layer", "index", "rank", "relevance", "retained"]
+    assert [line.split()[1] for line in lines[3:-1]] == [str(n.index) for n in top]
+    assert [line.split()[4] for line in lines[3:-1]] == [
+        f"{100 * n.retained:.1f}%" for n in top if n.retained is not None
+    ]
+    assert lines[-1].startswith("retained = ")
 
     against = ["--sign", "negative", "-k", "2"]
     as_json = invoke("critical-paths", *run, "--class", first, *against, "--format", "json", *store)
@@ -64,7 +70,7 @@ def test_tables_and_json_match_the_functions(ingested_store: Path) -> None:
     assert "shapes-a/0" in invoke("compare-datasets", "--run-a", INGESTED_RUN, "--run-b",
                                   INGESTED_RUN, *store)  # fmt: skip
     assert INGESTED_RUN in invoke("runs", *store)
-    assert "layers: input (3)" in invoke("classes", *run, *store)
+    assert "layers (neurons): input (3)" in invoke("classes", *run, *store)
     assert "incoming" in invoke("neuron", *run, paths.paths[0].neurons[1], *store)
 
 
