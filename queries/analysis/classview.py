@@ -131,9 +131,9 @@ def layer_graph(store: GraphStore, *, run: str) -> LayerGraph:
     layers = layers_of(store, stored)
     names = {layer.name for layer in layers}
     edges = [
-        LayerEdge(row["lower"], row["upper"])
+        LayerEdge(row["src"], row["dst"])
         for row in store.query_named("model_next", {"model": stored.model})
-        if row["lower"] in names and row["upper"] in names
+        if row["src"] in names and row["dst"] in names
     ]
     if not edges:
         edges = [LayerEdge(a.name, b.name) for a, b in pairwise(layers)]

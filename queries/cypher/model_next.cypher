@@ -1,5 +1,5 @@
-// The NEXT relationships between one model's layers: each layer and a layer that reads it.
+// The NEXT relationships between one model's layers: src is read by dst (layer names).
 MATCH (a:Layer)-[:`NEXT`]->(b:Layer)
 WHERE a.model = $model AND b.model = $model
-RETURN a.name AS lower, b.name AS upper
-ORDER BY lower, upper;
+RETURN a.name AS src, b.name AS dst
+ORDER BY src, dst;
