@@ -4,7 +4,7 @@
 
 import { getJson, imageUrl, postJson, postPng } from "./api.js";
 import { paintHeatmap } from "./heatmap.js";
-import { drawLayered, markPath, undraw } from "./graph.js";
+import { drawLayered, fitLabels, markPath, undraw } from "./graph.js";
 import { drawCurve } from "./chart.js";
 import { busy, clearError, element, fillSelect, fillTable, formatNumber } from "./ui.js";
 import { attachOverlays, clearOverlays, showTitle } from "./classoverlay.js";
@@ -31,6 +31,7 @@ export function initClassView(runs) {
     if (!state.cy) return;
     state.cy.resize();
     state.cy.fit(undefined, 24);
+    fitLabels(state.cy);
   });
   window.addEventListener("resize", () => state.cy && state.cy.resize());
   $("explain").addEventListener("click", explainSelection);
@@ -135,6 +136,7 @@ async function showClass() {
   // The title, layer filter and paths above and below took room: fit to the graph's final size.
   state.cy.resize();
   state.cy.fit(undefined, 24);
+  fitLabels(state.cy);
   urlstate.save();
   await loadImages(run, state.classId);
   updateSelection();

@@ -64,7 +64,7 @@ const STYLE = [
   },
   { selector: "edge.shared", style: { "line-color": "#1f9d55", opacity: 1 } },
   { selector: "node:selected", style: { "border-width": 4, "border-color": "#111", "overlay-opacity": 0 } },
-  { selector: "node.layered", style: { "text-wrap": "ellipsis", "text-max-width": COLUMN - 40, "min-zoomed-font-size": 0 } },
+  { selector: "node.layered", style: { "text-wrap": "ellipsis", "text-max-width": COLUMN - 40, "min-zoomed-font-size": 6 } },
   { selector: "node.unlabelled", style: { label: "" } },
   { selector: "node.hovered", style: { "overlay-opacity": 0.15, "overlay-color": "#2d3a4a" } },
   { selector: ".filtered", style: { display: "none" } },
@@ -195,19 +195,27 @@ function routeSkips(nodes, edges, positions) {
   }
 }
 
-// Labels at any zoom: a label is LABEL_PX on screen, and only every n-th node of a layer keeps
-// its label when rows are closer than that (the most relevant first); the rest show on hover.
-function fitLabels(cy) {
+// Labels: LABEL_PX on screen at the zoom of the last fit (one style rule, so zooming scales them
+// like the drawing), and, whenever rows come closer than a label, only every n-th node of a
+// layer keeps its label (the most relevant first); the full id shows on hover.
+export function fitLabels(cy) {
+  const size = LABEL_PX / cy.zoom();
+  cy.style().selector("node.layered").style("font-size", size).update();
+  cy.scratch("labelModelPx", size);
+  thinLabels(cy);
+}
+
+function thinLabels(cy) {
   const zoom = cy.zoom();
-  const every = Math.max(1, Math.ceil((LABEL_PX + 3) / (ROW * zoom)));
-  const size = Math.max(4, LABEL_PX / zoom);
+  const size = cy.scratch("labelModelPx");
+  const every = Math.max(1, Math.ceil((size + 3 / zoom) / ROW));
+  if (cy.scratch("labels") && cy.scratch("labels").every === every) return;
   cy.batch(() => {
     cy.nodes(".layered").forEach((node) => {
-      node.style("font-size", size);
       node.toggleClass("unlabelled", node.data("row") % every !== 0);
     });
   });
-  cy.scratch("labels", { every, px: size * zoom });
+  cy.scratch("labels", { every });
 }
 
 // Column headers: the layer names over each column, as [{column, x (model), layers}].
@@ -267,7 +275,7 @@ export function drawLayered(name, container, elements, columns = null) {
     pending = true;
     requestAnimationFrame(() => {
       pending = false;
-      if (!cy.destroyed()) fitLabels(cy);
+      if (!cy.destroyed()) thinLabels(cy);
     });
   });
   return register(name, container, started, cy);

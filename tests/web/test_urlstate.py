@@ -34,8 +34,12 @@ def test_the_url_restores_the_view(page: Page, server: str, browser: Browser) ->
     page.fill("#min-share", "0.01")
     page.fill("#threshold", "0.5")
     page.dispatch_event("#threshold", "change")
+    page.evaluate("() => { window.shownBefore = window.relex.drawn.class.cy; }")
     page.click("#class-form button[type=submit]")
-    page.wait_for_function("() => new URLSearchParams(location.search).get('min_share') === '0.01'")
+    page.wait_for_function(
+        "() => window.relex.drawn.class && window.relex.drawn.class.cy !== window.shownBefore"
+        " && window.relex.drawn.class.drawMs !== null"
+    )
     page.evaluate(
         "() => window.relex.drawn.class.cy.nodes().filter((n) => n.data('layer_depth') === 2)"
         ".slice(0, 2).select()"
