@@ -25,11 +25,7 @@ export function clearOverlays() {
 
 export function attachOverlays(cy, context) {
   const headers = columnHeaders(cy).map((column) =>
-    element(
-      "div",
-      { class: "column-header", title: column.layers.join("\n") },
-      ...column.layers.map((layer) => element("span", { text: layer })),
-    ),
+    element("div", { class: "column-header", title: column.layers.join("\n") }, ...headerLines(column.layers).map((line) => element("span", { text: line }))),
   );
   $("graph-headers").replaceChildren(...headers);
   const columns = columnHeaders(cy);
@@ -51,6 +47,17 @@ export function attachOverlays(cy, context) {
   });
   cy.on("viewport", hideTooltip);
   cy.container().addEventListener("mouseleave", hideTooltip);
+}
+
+// A column's layer names on at most two lines: their common dotted prefix (a ResNet block,
+// "layer2.0"), then the rest joined ("conv1 · downsample").
+function headerLines(layers) {
+  const parts = layers.map((name) => name.split("."));
+  let common = 0;
+  while (parts.every((p) => p.length > common + 1 && p[common] === parts[0][common])) common += 1;
+  const prefix = parts[0].slice(0, common).join(".");
+  const rest = parts.map((p) => p.slice(common).join(".")).join(" · ");
+  return prefix ? [prefix, rest] : [rest];
 }
 
 function hideTooltip() {

@@ -10,7 +10,7 @@ import cytoscape from "./vendor/cytoscape.esm.min.mjs";
 const COLUMN = 240;
 const ROW = 34;
 const GROUP_GAP = 2 * ROW;
-const LABEL_PX = 11;
+const LABEL_PX = 10.5;
 const SKIP_MARGIN = 28;
 
 const STYLE = [
@@ -64,7 +64,7 @@ const STYLE = [
   },
   { selector: "edge.shared", style: { "line-color": "#1f9d55", opacity: 1 } },
   { selector: "node:selected", style: { "border-width": 4, "border-color": "#111", "overlay-opacity": 0 } },
-  { selector: "node.layered", style: { "text-wrap": "ellipsis", "text-max-width": COLUMN - 40, "min-zoomed-font-size": 6 } },
+  { selector: "node.layered", style: { label: "data(short)", "text-wrap": "ellipsis", "text-max-width": COLUMN - 20, "min-zoomed-font-size": 6 } },
   { selector: "node.unlabelled", style: { label: "" } },
   { selector: "node.hovered", style: { "overlay-opacity": 0.15, "overlay-color": "#2d3a4a" } },
   { selector: ".filtered", style: { display: "none" } },
@@ -78,6 +78,12 @@ const STYLE = [
 function finite(value) {
   const number = Number(value);
   return Number.isFinite(number) ? number : 0;
+}
+
+// `layer/index`, with a dotted layer name (a ResNet's layer2.0.conv1) cut to its last part: the
+// column's header names the whole layer, the tooltip the whole id.
+export function shortLabel(layer, index) {
+  return `${String(layer).split(".").at(-1)}/${index}`;
 }
 
 // Node sizes 10..40 px by |relevance| relative to the largest of its layer (relevance is
@@ -100,6 +106,7 @@ function styled(elements) {
         data: {
           ...node.data,
           label: node.data.label ?? `${node.data.layer}/${node.data.index}`,
+          short: shortLabel(node.data.layer, node.data.index),
           size: 10 + 30 * Math.sqrt(Math.abs(relevance) / scale),
         },
         classes: relevance < 0 ? "negative" : "positive",

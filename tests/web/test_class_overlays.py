@@ -86,7 +86,7 @@ def test_labels_are_readable_at_fit_zoom(page: Page, server: str, size: tuple[in
             const cy = window.relex.drawn.class.cy;
             return cy.nodes().map((n) => ({layer: n.data("layer"), y: n.renderedPosition("y"),
                 label: n.style("label"), px: parseFloat(n.style("font-size")) * cy.zoom(),
-                short: n.data("label")}));
+                short: `${n.data("layer")}/${n.data("index")}`}));
         }"""
     )
     shown = [label for label in labels if label["label"]]

@@ -83,7 +83,17 @@ def test_dag_columns_follow_a_topological_layering(
     assert column_x["block2.conv1"] == column_x["block2.down"]
     headers = page.locator("#graph-headers .column-header")
     assert headers.count() == len(set(generation.values()))
-    assert "block2.down" in headers.nth(generation["block2.down"]).inner_text()
+    shared = headers.nth(generation["block2.down"])
+    assert shared.get_attribute("title") == "block2.conv1\nblock2.down"
+    assert shared.inner_text().split("\n") == ["block2", "conv1 · down"]
+    # Labels cut a dotted layer name to its last part (the header names the whole layer).
+    labels = page.evaluate(
+        "() => window.relex.drawn.class.cy.nodes().map((n) => [n.data('layer'), n.data('index'),"
+        " n.style('label')])"
+    )
+    shown = [(layer, index, label) for layer, index, label in labels if label]
+    assert shown
+    assert all(label == f"{layer.split('.')[-1]}/{index}" for layer, index, label in shown)
 
 
 def test_skip_edges_are_lighter_and_pass_around_the_columns_they_skip(
