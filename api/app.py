@@ -13,11 +13,11 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from relex.api import auth, errors, roots
+from relex.api import auth, docs, errors, roots
 from relex.api.jobs import JobManager
 from relex.api.limits import BodyLimitMiddleware
 from relex.api.renders import Renderer
-from relex.api.routes import cypher, jobs, queries, renders
+from relex.api.routes import classview, cypher, jobs, queries, renders
 from relex.api.routes.renders import MAX_UPLOAD_BYTES
 from relex.api.schemas import ERRORS
 from relex.api.state import ApiState
@@ -83,13 +83,16 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         lifespan=lifespan,
         default_response_class=FiniteJSONResponse,
         responses=ERRORS,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.relex = state
     errors.install(app)
+    docs.install(app)
     app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES)
     hosts = auth.trusted_hosts(chosen.api_host, chosen.trusted_hosts)
     app.add_middleware(auth.TrustedHostMiddleware, allowed=hosts)
-    for module in (queries, renders, cypher, jobs):
+    for module in (queries, classview, renders, cypher, jobs):
         app.include_router(module.router)
     if WEB.is_dir():
         app.mount("/", StaticFiles(directory=WEB, html=True), name="web")

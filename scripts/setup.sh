@@ -23,10 +23,11 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 
-# The web page's JavaScript (cytoscape.js) comes from the npm registry, pinned by
-# package-lock.json, and is served by the API from api/web/vendor: never from a CDN.
+# The web page's JavaScript (cytoscape.js) and /docs' Swagger UI come from the npm registry,
+# pinned by package-lock.json, and are served by the API from api/web/vendor: never from a CDN.
 web_stamp="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)"
-if [ ! -f "$web_stamp" ] || [ ! -f api/web/vendor/cytoscape.esm.min.mjs ]; then
+if [ ! -f "$web_stamp" ] || [ ! -f api/web/vendor/cytoscape.esm.min.mjs ] \
+    || [ ! -f api/web/vendor/swagger-ui-bundle.js ]; then
     if ! command -v npm >/dev/null; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm
     fi
@@ -35,6 +36,8 @@ if [ ! -f "$web_stamp" ] || [ ! -f api/web/vendor/cytoscape.esm.min.mjs ]; then
     mkdir -p api/web/vendor
     cp node_modules/cytoscape/dist/cytoscape.esm.min.mjs api/web/vendor/
     cp node_modules/cytoscape/LICENSE api/web/vendor/cytoscape.LICENSE
+    cp node_modules/swagger-ui-dist/{swagger-ui-bundle.js,swagger-ui.css,favicon-32x32.png} api/web/vendor/
+    cp node_modules/swagger-ui-dist/LICENSE api/web/vendor/swagger-ui.LICENSE
     touch "$web_stamp"
 fi
 

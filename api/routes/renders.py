@@ -28,9 +28,10 @@ from relex.api.schemas import (
     SelectionPointOut,
     SelectionRequest,
 )
-from relex.api.state import State
+from relex.api.state import ApiState, State
 from relex.queries import NotFoundError, analysis
 from relex.queries import ids as store_ids
+from relex.queries.analysis.classview import class_images
 
 router = APIRouter(prefix="/api", tags=["renders"])
 
@@ -251,20 +252,41 @@ def _reference(found: Reference) -> ReferenceOut:
     )
 
 
+def _of_class(
+    state: ApiState, context: RunModel, run: str, class_id: str, neuron: str, k: int
+) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    """The top ``k`` images of one class by stored relevance and by activation."""
+    info, stored = class_images(state.store, run=run, class_id=class_id, neuron=neuron, k=k)
+    dataset = context.dataset
+    ids = {
+        store_ids.image_id(dataset.name, dataset.sample(item).image_id)
+        for item in dataset.select(classes=[info.index])
+    }
+    everything = state.renderer.top_activations(context, neuron, len(dataset))
+    active = [(image, score) for image, score in everything if image in ids][:k]
+    return [(image.image, image.relevance) for image in stored], active
+
+
 @router.get("/neurons/references", response_model=ReferencesOut)
 def references(
     state: State,
     run: Annotated[str, Query(min_length=1)],
     neuron: Annotated[str, Query(min_length=1)],
     k: Annotated[int, Query(ge=1, le=16)] = 4,
+    class_id: Annotated[
+        str | None, Query(min_length=1, description="Only this class's images (default: all).")
+    ] = None,
 ) -> ReferencesOut:
     """A neuron's top images by relevance (stored) and by activation (computed), each with the
-    neuron's heatmap cropped around its peak."""
+    neuron's heatmap cropped around its peak; of one class's images when ``class_id`` is given."""
     detail = analysis.neuron_detail(state.store, run=run, neuron=neuron, k=k)
+    neuron = detail.id
     context = state.renderer.run_model(run)
     state.renderer.selection(context, [neuron])
     stored = [(image.image, image.relevance) for image in detail.images[:k]]
     active = state.renderer.top_activations(context, neuron, k)
+    if class_id is not None:
+        stored, active = _of_class(state, context, run, class_id, neuron, k)
     return ReferencesOut(
         run=run,
         neuron=neuron,

@@ -1,5 +1,5 @@
 // Entry point of the relevance-explorer page: tabs, the list of runs, and the three views.
-// A URL like /?run=r1&class=shapes-a/0 opens that class directly.
+// The URL holds the view (urlstate.js): /?run=r1&class=shapes-a/0 opens that class directly.
 
 import { getJson } from "./api.js";
 import { initClassView } from "./classview.js";
@@ -7,6 +7,7 @@ import { initCompareView } from "./compare.js";
 import { initConsole } from "./console.js";
 import { drawn } from "./graph.js";
 import { busy } from "./ui.js";
+import * as urlstate from "./urlstate.js";
 
 function initTabs() {
   const tabs = [...document.querySelectorAll("[role=tab]")];
@@ -17,8 +18,21 @@ function initTabs() {
         other.setAttribute("aria-selected", String(chosen));
         document.getElementById(other.dataset.view).hidden = !chosen;
       }
+      urlstate.saveSoon();
     });
   }
+  const name = (tab) => tab.id.replace(/^tab-/, "");
+  urlstate.register(
+    "tab",
+    () => {
+      const chosen = tabs.find((tab) => tab.getAttribute("aria-selected") === "true");
+      return chosen && chosen !== tabs[0] ? name(chosen) : "";
+    },
+    (value) => {
+      const chosen = tabs.find((tab) => name(tab) === value);
+      if (chosen) chosen.click();
+    },
+  );
 }
 
 async function start() {
@@ -29,15 +43,7 @@ async function start() {
   const choices = runs.map((run) => ({ id: run.id, label: `${run.id} (${run.model} on ${run.dataset})` }));
   initClassView(choices);
   initCompareView(choices);
-  const wanted = new URLSearchParams(window.location.search);
-  if (wanted.get("run")) {
-    document.getElementById("run").value = wanted.get("run");
-    document.getElementById("run").dispatchEvent(new Event("change"));
-  }
-  if (wanted.get("class")) {
-    document.getElementById("class").value = wanted.get("class");
-    document.getElementById("class-form").requestSubmit();
-  }
+  await urlstate.restore();
   document.body.dataset.ready = "true";
 }
 

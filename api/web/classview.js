@@ -4,33 +4,95 @@
 
 import { getJson, imageUrl, postJson, postPng } from "./api.js";
 import { paintHeatmap } from "./heatmap.js";
-import { drawLayered, markPath } from "./graph.js";
+import { drawLayered, fitLabels, markPath, undraw } from "./graph.js";
 import { drawCurve } from "./chart.js";
 import { busy, clearError, element, fillSelect, fillTable, formatNumber } from "./ui.js";
+import { attachOverlays, clearOverlays, showTitle } from "./classoverlay.js";
+import { loadingImage } from "./placeholders.js";
+import * as urlstate from "./urlstate.js";
 
 const $ = (id) => document.getElementById(id);
 
-const state = { cy: null, run: "", classId: "", layers: [], images: [], objectUrls: [], paths: [] };
+const state = { cy: null, run: "", classId: "", layers: [], images: [], objectUrls: [], paths: [], runs: [], classes: [] };
 
 export function currentGraph() {
   return state.cy;
 }
 
 export function initClassView(runs) {
+  state.runs = runs;
   fillSelect($("run"), runs.map((r) => ({ value: r.id, label: r.label })));
-  $("run").addEventListener("change", () => loadClasses($("run").value, $("class-options")));
+  $("run").addEventListener("change", () => refreshClasses($("run").value));
   $("class-form").addEventListener("submit", (event) => {
     event.preventDefault();
     showClass();
   });
-  $("fit").addEventListener("click", () => state.cy && state.cy.fit(undefined, 24));
+  $("fit").addEventListener("click", () => {
+    if (!state.cy) return;
+    state.cy.resize();
+    state.cy.fit(undefined, 24);
+    fitLabels(state.cy);
+  });
+  window.addEventListener("resize", () => state.cy && state.cy.resize());
   $("explain").addEventListener("click", explainSelection);
   $("optimise").addEventListener("click", optimiseSelection);
   $("image").addEventListener("change", () => {
     const node = state.cy && state.cy.$("node:selected").last();
     if (node && node.nonempty()) renderNeuron(node.id());
   });
-  if (runs.length) loadClasses(runs[0].id, $("class-options"));
+  $("references-all").addEventListener("change", () => {
+    const node = state.cy && state.cy.$("node:selected").last();
+    if (node && node.nonempty()) loadReferences(node.id());
+  });
+  registerUrlState();
+  if (runs.length) refreshClasses(runs[0].id);
+}
+
+// The chosen run's classes in the class box's list (a slower answer for a run no longer chosen
+// is dropped).
+async function refreshClasses(run) {
+  const classes = await loadClasses(run, $("class-options"));
+  if ($("run").value === run) state.classes = classes;
+}
+
+// The view's state in the page's URL: run, class, the thresholds, the selected neurons
+// (short layer/index ids), restored in this order when the page loads.
+function registerUrlState() {
+  urlstate.register("run", () => state.run || $("run").value, async (value) => {
+    $("run").value = value;
+    await refreshClasses(value);
+  });
+  for (const [field, id] of [
+    ["paths", "paths-k"],
+    ["min_share", "min-share"],
+    ["max_nodes", "max-nodes"],
+    ["metric", "metric"],
+    ["threshold", "threshold"],
+  ]) {
+    urlstate.bindInput(field, $(id));
+  }
+  urlstate.register(
+    "against",
+    () => ($("paths-against").checked ? "1" : ""),
+    (value) => {
+      $("paths-against").checked = value === "1";
+    },
+  );
+  urlstate.register("class", () => state.classId, async (value) => {
+    $("class").value = value;
+    await showClass();
+  });
+  urlstate.register(
+    "neurons",
+    () => selectedNeurons().map(shortId).join(","),
+    async (value) => {
+      if (!state.cy) return;
+      const wanted = new Set(value.split(",").filter(Boolean));
+      const nodes = state.cy.nodes().filter((node) => wanted.has(shortId(node.id())));
+      nodes.select();
+      if (nodes.nonempty()) await inspectNeuron(nodes.last().id());
+    },
+  );
 }
 
 export async function loadClasses(run, datalist) {
@@ -50,26 +112,46 @@ async function showClass() {
   const signs = $("paths-against").checked ? ["positive", "negative"] : ["positive"];
   const noPaths = { paths: [], sign: "positive" };
   const loaded = await busy("loading the subgraph", async () => {
-    const [layers, elements, ...paths] = await Promise.all([
+    const [layers, dag, elements, ...paths] = await Promise.all([
       getJson(`/api/runs/${encodeURIComponent(run)}/layers`),
+      getJson(`/api/runs/${encodeURIComponent(run)}/layer-graph`),
       getJson("/api/subgraph", { run, class_id: classId, up: 0, down: 20, min_share: minShare, max_nodes: maxNodes }),
       ...signs.map((sign) => (k > 0 ? getJson("/api/critical-paths", { run, class_id: classId, k, sign }) : Promise.resolve(noPaths))),
     ]);
-    return { layers, elements, paths };
+    return { layers, dag, elements, paths };
   });
   if (!loaded) {
-    if (state.cy) state.cy.destroy();
-    state.cy = null;
-    $("paths-panel").hidden = true;
+    forget();
     return;
   }
-  Object.assign(state, { run, classId, layers: loaded.layers });
+  Object.assign(state, { run, classId: loaded.elements.class_id ?? classId, layers: loaded.layers });
   const paths = loaded.paths.flatMap((found) => found.paths.map((path, i) => ({ ...path, sign: found.sign, rank: i + 1 })));
-  draw(loaded.elements.elements, paths);
+  draw(loaded.elements.elements, paths, loaded.dag);
   listPaths(paths, loaded.paths[0].images);
   $("truncated").hidden = !loaded.elements.truncated;
   $("neuron-panel").hidden = true;
-  await loadImages(run, classId);
+  const info = state.classes.find((c) => c.id === state.classId);
+  const runInfo = state.runs.find((r) => r.id === run);
+  showTitle({ run: runInfo ? runInfo.label : run, classId: state.classId, name: info ? info.name : "", images: loaded.paths[0].images ?? (info ? info.images : null) });
+  // The title, layer filter and paths above and below took room: fit to the graph's final size.
+  state.cy.resize();
+  state.cy.fit(undefined, 24);
+  fitLabels(state.cy);
+  urlstate.save();
+  await loadImages(run, state.classId);
+  updateSelection();
+}
+
+// After a failed Show nothing of the previous class stays: no graph, title, paths or panel.
+function forget() {
+  undraw("class", $("graph"));
+  state.cy = null;
+  Object.assign(state, { run: "", classId: "", paths: [] });
+  clearOverlays();
+  $("paths-panel").hidden = true;
+  $("neuron-panel").hidden = true;
+  $("layer-filter").hidden = true;
+  $("truncated").hidden = true;
   updateSelection();
 }
 
@@ -86,10 +168,12 @@ async function loadImages(run, classId) {
   }
 }
 
-function draw(elements, paths) {
+function draw(elements, paths, dag) {
   if (state.cy) state.cy.destroy();
-  const cy = drawLayered("class", $("graph"), elements);
+  const columns = new Map(Object.entries(dag.columns));
+  const cy = drawLayered("class", $("graph"), elements, columns);
   state.cy = cy;
+  attachOverlays(cy, { run: state.run, classId: state.classId, layers: state.layers });
   // Evidence against first, so edges both kinds share keep the evidence-for colour.
   for (const path of [...paths].reverse()) markPath(cy, path.neurons, path.sign === "positive" ? "path" : "against");
   state.paths = paths;
@@ -105,7 +189,10 @@ function draw(elements, paths) {
     const path = paths.find((p) => p.neurons.some((id, i) => id === edge.data("source") && p.neurons[i + 1] === edge.data("target")));
     if (path) selectPath(path);
   });
-  cy.on("select unselect", "node", updateSelection);
+  cy.on("select unselect", "node", () => {
+    updateSelection();
+    urlstate.saveSoon();
+  });
   buildLayerFilter(cy);
 }
 
@@ -119,7 +206,7 @@ function selectPath(path) {
 }
 
 const pathKey = (path) => `${path.sign}/${path.rank}`;
-const shortId = (id) => id.split("/").slice(1).join("/");
+const shortId = (id) => id.split("/").slice(-2).join("/");
 
 function listPaths(paths, images) {
   $("paths-panel").hidden = paths.length === 0;
@@ -198,32 +285,52 @@ async function renderNeuron(neuron) {
   const imageId = $("image").value;
   if (!imageId) return;
   release();
-  $("input-image").src = imageUrl(state.run, imageId);
+  loadingImage($("input-image"), imageUrl(state.run, imageId));
   const body = { run: state.run, image_id: imageId, neurons: [neuron] };
   // An input neuron is a colour channel: it has a heatmap but nothing to project back.
   const projectable = neuron.split("/").at(-2) !== "input";
+  $("neuron-deconv").closest("figure").hidden = !projectable;
+  loadingImage($("neuron-heatmap"), null);
+  if (projectable) loadingImage($("neuron-deconv"), null);
   const renders = [postPng("/api/renders/heatmap", body)];
   if (projectable) renders.push(postPng("/api/renders/deconvolution", body));
   const rendered = await busy("rendering", () => Promise.all(renders));
-  if (!rendered) return;
+  if (!rendered) {
+    loadingImage($("neuron-heatmap"), "");
+    if (projectable) loadingImage($("neuron-deconv"), "");
+    return;
+  }
   const [heatmap, deconvolution] = rendered;
   state.objectUrls.push(...rendered.map((render) => render.url));
-  $("neuron-heatmap").src = heatmap.url;
+  loadingImage($("neuron-heatmap"), heatmap.url);
   $("neuron-heatmap").dataset.bytes = String(heatmap.bytes);
-  $("neuron-deconv").closest("figure").hidden = !projectable;
-  if (projectable) $("neuron-deconv").src = deconvolution.url;
+  if (projectable) loadingImage($("neuron-deconv"), deconvolution.url);
 }
 
 // Reference images: the neuron's top images by stored relevance and by activation, each the
 // input crop beside the neuron's heatmap crop (PNG data URLs).
+// Of the shown class's images unless "all classes" is ticked; grey placeholders while loading.
+const REFERENCES = 4;
+
 async function loadReferences(neuron) {
-  const references = await busy("loading reference images", () => getJson("/api/neurons/references", { run: state.run, neuron, k: 4 }));
-  if (!references) return;
+  const all = $("references-all").checked;
+  const scope = all ? "all classes" : `class ${state.classId}`;
+  $("references-scope").textContent = scope;
+  const waiting = () => Array.from({ length: REFERENCES }, () => element("figure", { class: "placeholder" }, element("div", { class: "pending", text: "loading…" })));
+  $("references-relevance").replaceChildren(...waiting());
+  $("references-activation").replaceChildren(...waiting());
+  const params = { run: state.run, neuron, k: REFERENCES, class_id: all ? undefined : state.classId };
+  const references = await busy("loading reference images", () => getJson("/api/neurons/references", params));
+  if (!references) {
+    $("references-relevance").replaceChildren();
+    $("references-activation").replaceChildren();
+    return;
+  }
   const figure = (ref) =>
     element("figure", {}, element("img", { src: ref.png, alt: ref.image, title: ref.image }), element("figcaption", { text: formatNumber(ref.score) }));
-  const none = () => element("p", { class: "hint", text: "none stored for this neuron" });
+  const none = () => element("p", { class: "hint", text: `none stored for this neuron in ${scope}` });
   $("references-relevance").replaceChildren(...(references.by_relevance.length ? references.by_relevance.map(figure) : [none()]));
-  $("references-activation").replaceChildren(...references.by_activation.map(figure));
+  $("references-activation").replaceChildren(...(references.by_activation.length ? references.by_activation.map(figure) : [none()]));
 }
 
 function selectedNeurons() {

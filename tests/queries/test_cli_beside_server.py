@@ -141,7 +141,8 @@ def test_a_store_held_by_a_process_that_serves_nothing_is_one_error_line(
     store_copy: Path, relex: Callable[..., Done]
 ) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from relex.queries.embedded import EmbeddedStore; "
+        [sys.executable, "-c", "import sys, time; "
+         "from relex.queries.embedded import EmbeddedStore; "
          f"s = EmbeddedStore(sys.argv[1], engine={ENGINE!r}); print('held', flush=True); "
          "time.sleep(600)", str(store_copy)],
         stdout=subprocess.PIPE,

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.web.data import ingest_small_run, write_wide_run
+from tests.web.data import ingest_small_run, write_dag_run, write_wide_run
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,11 +135,12 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def served_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One store with the small real run and the wide synthetic run."""
+    """One store with the small real run, the wide synthetic run and the DAG one."""
     folder = tmp_path_factory.mktemp("web-store")
     path = folder / "graph.kuzu"
     ingest_small_run(path, folder)
     write_wide_run(path)
+    write_dag_run(path)
     return path
 
 

@@ -120,3 +120,105 @@ def write_wide_run(store_path: Path, *, seed: int = 0) -> None:
                 for n in neurons
             ]
         )
+
+
+DAG_RUN = "dag"
+DAG_CLASS = "dag-data/0"
+DAG_LAYERS = (
+    ("input", "input", 3, ()),
+    ("stem", "conv", 3, ("input",)),
+    ("block1.conv1", "conv", 3, ("stem",)),
+    ("block1.conv2", "conv", 3, ("block1.conv1",)),
+    ("block2.conv1", "conv", 3, ("block1.conv2", "stem")),
+    ("block2.conv2", "conv", 3, ("block2.conv1",)),
+    ("block2.down", "conv", 3, ("block1.conv2", "stem")),
+    ("fc", "linear", 2, ("block2.conv2", "block2.down")),
+)
+"""A ResNet-like DAG: block 1's output (its conv2 plus the identity from the stem) feeds block 2's
+conv1 and its downsampling branch, whose sum feeds the classifier; every layer's ``lower`` names
+the layers it reads, so the stem's FLOW edges skip block 1's columns."""
+
+
+def write_dag_run(store_path: Path, *, seed: int = 1) -> None:
+    """A synthetic run over DAG_LAYERS: every neuron reads every neuron of each layer it reads,
+    and class 0's relevance flows from fc/0 down to the input."""
+    rng = np.random.default_rng(seed)
+    model = "dagnet"
+    layers = [
+        LayerRow(model, name, i, kind, size, lower=lower)
+        for i, (name, kind, size, lower) in enumerate(DAG_LAYERS)
+    ]
+    neurons = [NeuronRow(model, layer.name, i) for layer in layers for i in range(layer.size)]
+    dataset = DatasetRow("dag-data", "synthetic", "/nowhere")
+    cls = ClassRow("dag-data", 0, "skipping")
+    relevance = {neuron.id: float(rng.uniform(0.1, 1.0)) for neuron in neurons}
+    relevance[f"{model}/fc/1"] = 0.0
+    size = {layer.name: layer.size for layer in layers}
+    edges = [
+        (f"{model}/{layer.name}/{i}", f"{model}/{below}/{j}")
+        for layer in layers
+        for below in layer.lower or ()
+        for i in range(layer.size)
+        for j in range(size[below])
+        if relevance[f"{model}/{layer.name}/{i}"] > 0
+    ]
+    flows = [relevance[upper] * float(rng.uniform(0.05, 0.3)) for upper, _ in edges]
+    ranks = {
+        neuron.id: rank
+        for layer in layers
+        for rank, neuron in enumerate(
+            sorted((n for n in neurons if n.layer == layer.name), key=lambda n: -relevance[n.id]),
+            start=1,
+        )
+    }
+
+    def retained(neuron: NeuronRow) -> float | None:
+        return None if neuron.layer == "input" else 0.5
+
+    params = {"model": model, "weights": "none", "method": "epsilon", "dataset": "dag-data"}
+    run = RunRow(
+        DAG_RUN,
+        "DAG synthetic",
+        model,
+        dataset.id,
+        "epsilon",
+        params=params_json(params),
+        status="done",
+        classes=1,
+        flows=len(edges),
+    )
+    nodes: list[NodeRow] = [
+        ModelRow(model, "dagnet", len(layers), len(neurons)),
+        dataset,
+        *layers,
+        *neurons,
+        cls,
+        run,
+    ]
+    with open_store(StoreSettings(path=store_path)) as store:
+        store.write_nodes(nodes)
+        store.write_flows(
+            FlowBatch.of(
+                DAG_RUN,
+                cls.id,
+                [upper for upper, _ in edges],
+                [lower for _, lower in edges],
+                flows,
+                [flow / relevance[upper] for flow, (upper, _) in zip(flows, edges, strict=True)],
+            )
+        )
+        store.write_relevance(
+            [
+                ClassRelevanceRow(
+                    DAG_RUN,
+                    cls.id,
+                    n.id,
+                    relevance[n.id],
+                    ranks[n.id],
+                    relevance[n.id],
+                    retained(n),
+                    1,
+                )
+                for n in neurons
+            ]
+        )
