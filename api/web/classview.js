@@ -2,10 +2,9 @@
 // neuron panel (detail, heatmap, deconvolution, reference images) and the selection panel
 // (the heatmap of a chosen subgraph beside the full heatmap, and the selection curve).
 
-import { getJson, imageUrl, postJson, postPng } from "./api.js";
-import { paintHeatmap } from "./heatmap.js";
+import { getJson, imageUrl, postPng } from "./api.js";
+import { initExplanation } from "./explain.js";
 import { drawLayered, markPath } from "./graph.js";
-import { drawCurve } from "./chart.js";
 import { busy, clearError, element, fillSelect, fillTable, formatNumber } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -16,6 +15,11 @@ export function currentGraph() {
   return state.cy;
 }
 
+// What the explanation and the working set act on: the shown run, the chosen image, the graph.
+export function viewContext() {
+  return { run: state.run, imageId: $("image").value, cy: state.cy };
+}
+
 export function initClassView(runs) {
   fillSelect($("run"), runs.map((r) => ({ value: r.id, label: r.label })));
   $("run").addEventListener("change", () => loadClasses($("run").value, $("class-options")));
@@ -24,8 +28,7 @@ export function initClassView(runs) {
     showClass();
   });
   $("fit").addEventListener("click", () => state.cy && state.cy.fit(undefined, 24));
-  $("explain").addEventListener("click", explainSelection);
-  $("optimise").addEventListener("click", optimiseSelection);
+  initExplanation(viewContext);
   $("image").addEventListener("change", () => {
     const node = state.cy && state.cy.$("node:selected").last();
     if (node && node.nonempty()) renderNeuron(node.id());
@@ -235,32 +238,4 @@ function updateSelection() {
   $("selection").replaceChildren(...ids.map((id) => element("li", { text: id })));
   $("explain").disabled = ids.length === 0 || !$("image").value;
   $("optimise").disabled = !state.cy || !$("image").value;
-}
-
-// The selected subgraph's heatmap beside the full heatmap, drawn from the numbers the server
-// returns (one call gives both maps and their MSE/SMAPE).
-async function explainSelection() {
-  clearError();
-  const neurons = selectedNeurons();
-  const body = { run: state.run, image_id: $("image").value, neurons };
-  const result = await busy("explaining the selection", () => postJson("/api/renders/heatmap", body, { format: "json" }));
-  if (!result) return;
-  $("explanation").hidden = false;
-  paintHeatmap($("subgraph-heatmap"), result.map);
-  paintHeatmap($("full-heatmap"), result.full);
-  $("explanation-scores").textContent = `${neurons.length} neurons — MSE ${formatNumber(result.mse, 4)}, SMAPE ${formatNumber(result.smape, 4)} %`;
-}
-
-async function optimiseSelection() {
-  clearError();
-  const body = { run: state.run, image_id: $("image").value, metric: $("metric").value, threshold: Number($("threshold").value) };
-  const result = await busy("optimising the selection", () => postJson("/api/selection", body));
-  if (!result) return;
-  drawCurve($("curve"), result.points, result.chosen_k, result.threshold, result.metric);
-  $("curve-note").textContent =
-    result.chosen_k === null ? `no k meets ${result.metric.toUpperCase()} ≤ ${result.threshold}` : `k = ${result.chosen_k}: ${result.chosen_neurons.length} neurons`;
-  if (state.cy && result.chosen_neurons) {
-    state.cy.$(":selected").unselect();
-    for (const id of result.chosen_neurons) state.cy.getElementById(id).select();
-  }
 }

@@ -1,0 +1,116 @@
+// The explanation of a set of neurons for one image: the input, the subgraph heatmap and the full
+// heatmap side by side on one colour scale (with its colour bar), the fraction of the full map's
+// relevance the subgraph keeps, and MSE / SMAPE with a line on what they mean; and the selection
+// curve (Optimise), whose chosen neurons are then selected and explained.
+
+import { getJson, imageUrl, postJson } from "./api.js";
+import { drawCurve } from "./chart.js";
+import { drawColourBar, largestMagnitude, paintHeatmap, total } from "./heatmap.js";
+import { busy, clearError, formatNumber } from "./ui.js";
+
+const $ = (id) => document.getElementById(id);
+
+// The view the explanation is for: the shown run, the chosen image and the class graph.
+let viewContext = () => ({ run: "", imageId: "", cy: null });
+const layerSizes = new Map();
+
+export function initExplanation(context) {
+  viewContext = context;
+  $("explain").addEventListener("click", () => explainNeurons(selectedNeurons()));
+  $("optimise").addEventListener("click", optimiseSelection);
+}
+
+function selectedNeurons() {
+  const { cy } = viewContext();
+  return cy ? cy.$("node:selected").map((node) => node.id()) : [];
+}
+
+// One call to the heatmap endpoint for the neurons; the numbers, or undefined on an error.
+export async function heatmapNumbers(neurons) {
+  const { run, imageId } = viewContext();
+  if (!imageId) throw new Error("no image to explain: this run has no renders");
+  return postJson("/api/renders/heatmap", { run, image_id: imageId, neurons }, { format: "json" });
+}
+
+// The share of the full heatmap's relevance (its pixel sum) the subgraph heatmap keeps.
+export function fractionKept(result) {
+  const full = total(result.full);
+  return full === 0 ? null : total(result.map) / full;
+}
+
+// MSE relative to the full map's mean square: 0 identical, 1 as far as an empty map.
+function relativeMse(result) {
+  const pixels = result.full.length * (result.full[0]?.length ?? 0);
+  const meanSquare = result.full.reduce((sum, row) => sum + row.reduce((s, v) => s + v * v, 0), 0) / Math.max(1, pixels);
+  return meanSquare > 0 ? result.mse / meanSquare : null;
+}
+
+function percent(value) {
+  return value === null ? "n/a" : `${(100 * value).toFixed(1)} %`;
+}
+
+export async function explainNeurons(neurons, title = "") {
+  clearError();
+  const { run, imageId } = viewContext();
+  const result = await busy("explaining the selection", () => heatmapNumbers(neurons));
+  if (!result) return undefined;
+  $("explanation").hidden = false;
+  $("explanation-input").src = imageUrl(run, imageId);
+  const scale = largestMagnitude(result.map, result.full);
+  paintHeatmap($("subgraph-heatmap"), result.map, scale);
+  paintHeatmap($("full-heatmap"), result.full, scale);
+  drawColourBar($("colour-bar"), scale);
+  const kept = fractionKept(result);
+  const named = title ? `${title}: ` : "";
+  $("explanation-scores").textContent =
+    `${named}${neurons.length} neurons keep ${percent(kept)} of the full heatmap's relevance — ` +
+    `MSE ${formatNumber(result.mse)} (${percent(relativeMse(result))} of the full map's mean square), SMAPE ${result.smape.toFixed(1)} %`;
+  $("explanation-scores").dataset.kept = kept === null ? "" : String(kept);
+  $("explanation-help").textContent =
+    "MSE: the mean squared pixel difference between the two maps, small when the bright pixels match. " +
+    "SMAPE: the mean relative difference per pixel, 0 % (same map) to 200 % (no overlap); faint pixels weigh as much as bright ones, so it stays high until the subgraph is large.";
+  return result;
+}
+
+// The sizes of the run's layers the selection restricts (all but the input and the output).
+async function hiddenLayerSizes(run) {
+  if (!layerSizes.has(run)) {
+    const layers = await getJson(`/api/runs/${encodeURIComponent(run)}/layers`);
+    const ordered = [...layers].sort((a, b) => a.depth - b.depth);
+    layerSizes.set(run, ordered.slice(1, -1).map((layer) => layer.size));
+  }
+  return layerSizes.get(run);
+}
+
+// k = 1, 2, 4, ... up to the largest restricted layer (where the subgraph is the whole graph).
+export function kSteps(sizes) {
+  const largest = Math.max(1, ...sizes);
+  const steps = [];
+  for (let k = 1; k < largest; k *= 2) steps.push(k);
+  steps.push(largest);
+  return steps;
+}
+
+async function optimiseSelection() {
+  clearError();
+  const { run, imageId, cy } = viewContext();
+  const metric = $("metric").value;
+  const threshold = Number($("threshold").value);
+  const result = await busy("optimising the selection", async () => {
+    const ks = kSteps(await hiddenLayerSizes(run));
+    return postJson("/api/selection", { run, image_id: imageId, metric, threshold, ks });
+  });
+  if (!result) return;
+  drawCurve($("curve"), result.points, result.chosen_k, result.threshold, result.metric);
+  const bound = `${result.metric.toUpperCase()} ≤ ${formatNumber(result.threshold)}`;
+  $("curve-note").textContent =
+    result.chosen_k === null
+      ? `no k meets ${bound}`
+      : `k = ${result.chosen_k}: ${result.chosen_neurons.length} neurons, the fewest that meet ${bound}`;
+  if (result.chosen_neurons === null) return;
+  if (cy) {
+    cy.$(":selected").unselect();
+    for (const id of result.chosen_neurons) cy.getElementById(id).select();
+  }
+  await explainNeurons(result.chosen_neurons, `top ${result.chosen_k} per layer`);
+}
