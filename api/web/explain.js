@@ -3,7 +3,7 @@
 // relevance the subgraph keeps, and MSE / SMAPE with a line on what they mean; and the selection
 // curve (Optimise), whose chosen neurons are then selected and explained.
 
-import { getJson, imageUrl, postJson } from "./api.js";
+import { imageUrl, postJson } from "./api.js";
 import { drawCurve } from "./chart.js";
 import { drawColourBar, largestMagnitude, paintHeatmap, total } from "./heatmap.js";
 import { busy, clearError, formatNumber } from "./ui.js";
@@ -12,7 +12,6 @@ const $ = (id) => document.getElementById(id);
 
 // The view the explanation is for: the shown run, the chosen image and the class graph.
 let viewContext = () => ({ run: "", imageId: "", cy: null });
-const layerSizes = new Map();
 
 export function initExplanation(context) {
   viewContext = context;
@@ -72,34 +71,13 @@ export async function explainNeurons(neurons, title = "") {
   return result;
 }
 
-// The sizes of the run's layers the selection restricts (all but the input and the output).
-async function hiddenLayerSizes(run) {
-  if (!layerSizes.has(run)) {
-    const layers = await getJson(`/api/runs/${encodeURIComponent(run)}/layers`);
-    const ordered = [...layers].sort((a, b) => a.depth - b.depth);
-    layerSizes.set(run, ordered.slice(1, -1).map((layer) => layer.size));
-  }
-  return layerSizes.get(run);
-}
-
-// k = 1, 2, 4, ... up to the largest restricted layer (where the subgraph is the whole graph).
-export function kSteps(sizes) {
-  const largest = Math.max(1, ...sizes);
-  const steps = [];
-  for (let k = 1; k < largest; k *= 2) steps.push(k);
-  steps.push(largest);
-  return steps;
-}
-
 async function optimiseSelection() {
   clearError();
   const { run, imageId, cy } = viewContext();
   const metric = $("metric").value;
   const threshold = Number($("threshold").value);
-  const result = await busy("optimising the selection", async () => {
-    const ks = kSteps(await hiddenLayerSizes(run));
-    return postJson("/api/selection", { run, image_id: imageId, metric, threshold, ks });
-  });
+  // The server's k run 1, 2, 4, ... up to the largest layer, where the subgraph is everything.
+  const result = await busy("optimising the selection", () => postJson("/api/selection", { run, image_id: imageId, metric, threshold }));
   if (!result) return;
   drawCurve($("curve"), result.points, result.chosen_k, result.threshold, result.metric);
   const bound = `${result.metric.toUpperCase()} ≤ ${formatNumber(result.threshold)}`;
