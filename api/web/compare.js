@@ -10,7 +10,7 @@ import { busy, clearError, fillSelect, fillTable, formatNumber } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
 const graphs = { a: null, b: null };
-const COLUMN = 220;
+const COLUMN = 140;
 const ROW = 34;
 
 export function initCompareView(runs) {
@@ -100,11 +100,35 @@ export function alignedPositions(...graphsToAlign) {
   return positions;
 }
 
+// Both panes share positions and one viewport fitted to all of them, so a neuron sits at the same
+// spot on screen in both; panning or zooming one pane moves the other alike.
 function align(...panes) {
   const positions = alignedPositions(...panes);
+  for (const cy of panes) cy.nodes().positions((node) => positions.get(placeOf(node)));
+  const points = [...positions.values()];
+  const box = {
+    x1: Math.min(...points.map((p) => p.x)),
+    x2: Math.max(...points.map((p) => p.x)),
+    y1: Math.min(...points.map((p) => p.y)),
+    y2: Math.max(...points.map((p) => p.y)),
+  };
+  const [first] = panes;
+  const padding = 40;
+  const zoom = Math.min(
+    first.maxZoom(),
+    (first.width() - 2 * padding) / Math.max(1, box.x2 - box.x1),
+    (first.height() - 2 * padding) / Math.max(1, box.y2 - box.y1),
+  );
+  const pan = { x: (first.width() - zoom * (box.x1 + box.x2)) / 2, y: (first.height() - zoom * (box.y1 + box.y2)) / 2 };
+  for (const cy of panes) cy.viewport({ zoom, pan });
+  let following = false;
   for (const cy of panes) {
-    cy.nodes().positions((node) => positions.get(placeOf(node)));
-    cy.fit(undefined, 24);
+    cy.on("viewport", () => {
+      if (following) return;
+      following = true;
+      for (const other of panes) if (other !== cy) other.viewport({ zoom: cy.zoom(), pan: { ...cy.pan() } });
+      following = false;
+    });
   }
 }
 

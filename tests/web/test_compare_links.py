@@ -56,6 +56,12 @@ def test_compare_panes_are_labelled_aligned_and_select_together(
     assert both
     for place in both:
         assert (a[place]["x"], a[place]["y"]) == (b[place]["x"], b[place]["y"])
+    # ... and on screen: one viewport for both panes.
+    views = page.evaluate(
+        "() => ['a', 'b'].map((s) => { const cy = window.relex.drawn[s].cy;"
+        " return [cy.zoom(), cy.pan().x, cy.pan().y]; })"
+    )
+    assert views[0] == views[1]
     # No two neurons of a pane share a place, and the panes' places never collide either.
     everything = {**a, **b}
     assert len({(n["x"], n["y"]) for n in everything.values()}) == len(everything)
@@ -77,6 +83,12 @@ def test_compare_panes_are_labelled_aligned_and_select_together(
         }""",
         place,
     )
+    # Centring the neuron in pane A moved pane B alike.
+    views = page.evaluate(
+        "() => ['a', 'b'].map((s) => { const cy = window.relex.drawn[s].cy;"
+        " return [cy.zoom(), cy.pan().x, cy.pan().y]; })"
+    )
+    assert views[0] == views[1]
     page.mouse.click(target["x"], target["y"])
     expect(page.locator("#compare-selected")).to_have_attribute("data-place", place)
     for side in ("a", "b"):
@@ -85,8 +97,8 @@ def test_compare_panes_are_labelled_aligned_and_select_together(
     for size in SCREEN_SIZES:
         page.set_viewport_size(size)  # type: ignore[arg-type]
         page.evaluate(
-            "() => { for (const s of ['a', 'b'])"
-            " window.relex.drawn[s].cy.resize().fit(undefined, 24); }"
+            "() => { window.relex.drawn.b.cy.resize();"
+            " window.relex.drawn.a.cy.resize().fit(undefined, 40); }"
         )
         screenshot(f"compare-{size['width']}x{size['height']}")
 
