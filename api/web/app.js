@@ -5,6 +5,7 @@ import { getJson } from "./api.js";
 import { initClassView, viewContext } from "./classview.js";
 import { initCompareView } from "./compare.js";
 import { initConsole } from "./console.js";
+import { initExplanation } from "./explain.js";
 import { drawn } from "./graph.js";
 import { busy, clearError } from "./ui.js";
 import { initWorkingSet } from "./workingset.js";
@@ -30,6 +31,7 @@ async function start() {
   const runs = (await busy("loading runs", () => getJson("/api/runs"))) ?? [];
   const choices = runs.map((run) => ({ id: run.id, label: `${run.id} (${run.model} on ${run.dataset})` }));
   initClassView(choices);
+  initExplanation(viewContext);
   initWorkingSet(viewContext);
   initCompareView(choices);
   const wanted = new URLSearchParams(window.location.search);

@@ -24,12 +24,19 @@ function niceCeiling(value) {
   return step * power;
 }
 
+// A tick value in at most 3 significant digits, as an exponent when very large or small.
+function tickText(value) {
+  if (value === 0) return "0";
+  const magnitude = Math.abs(value);
+  return magnitude >= 1e4 || magnitude < 1e-3 ? value.toExponential(1) : String(Number(value.toPrecision(3)));
+}
+
 export function drawCurve(container, points, chosenK, threshold, metric = "mse") {
   const xs = points.map((p) => Math.log2(Math.max(1, Number(p.k))));
   const ys = points.map((p) => Number(p[metric]));
   const xMin = Math.min(...xs);
   const xMax = Math.max(...xs, xMin + 1);
-  const yMax = niceCeiling(Math.max(...ys, threshold ?? 0, 1e-30));
+  const yMax = niceCeiling(Math.max(...ys, 1e-30));
   const x = (value) => MARGIN.left + ((value - xMin) / (xMax - xMin)) * (WIDTH - MARGIN.left - MARGIN.right);
   const y = (value) => HEIGHT - MARGIN.bottom - (value / yMax) * (HEIGHT - MARGIN.top - MARGIN.bottom);
   const chart = svg("svg", { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: "curve", role: "img", "aria-label": "selection curve" });
@@ -44,16 +51,19 @@ export function drawCurve(container, points, chosenK, threshold, metric = "mse")
     const value = (yMax * i) / Y_TICKS;
     chart.append(
       svg("line", { x1: MARGIN.left - 3, y1: y(value), x2: MARGIN.left, y2: y(value), stroke: "#888" }),
-      svg("text", { x: MARGIN.left - 5, y: y(value) + 3, "text-anchor": "end", "font-size": 10, class: "y-tick" }, formatNumber(value, 2)),
+      svg("text", { x: MARGIN.left - 5, y: y(value) + 3, "text-anchor": "end", "font-size": 10, class: "y-tick" }, tickText(value)),
     );
   }
   points.forEach((point, i) => {
     chart.append(svg("text", { x: x(xs[i]), y: HEIGHT - MARGIN.bottom + 13, "text-anchor": "middle", "font-size": 10, class: "x-tick" }, String(point.k)));
   });
-  if (threshold !== null && threshold !== undefined && threshold <= yMax) {
+  if (threshold !== null && threshold !== undefined) {
+    // A threshold above the curve is drawn on the chart's top edge, its label saying so.
+    const within = threshold <= yMax;
+    const at = y(Math.min(threshold, yMax));
     chart.append(
-      svg("line", { x1: MARGIN.left, y1: y(threshold), x2: WIDTH - MARGIN.right, y2: y(threshold), stroke: "#e08e0b", "stroke-dasharray": "4 3", class: "threshold" }),
-      svg("text", { x: WIDTH - MARGIN.right, y: y(threshold) - 3, "text-anchor": "end", "font-size": 10, fill: "#b36b00" }, `threshold ${formatNumber(threshold, 2)}`),
+      svg("line", { x1: MARGIN.left, y1: at, x2: WIDTH - MARGIN.right, y2: at, stroke: "#e08e0b", "stroke-dasharray": "4 3", class: "threshold" }),
+      svg("text", { x: WIDTH - MARGIN.right, y: at + (within ? -3 : 11), "text-anchor": "end", "font-size": 10, fill: "#b36b00" }, `threshold ${within ? "" : "above the chart, "}${tickText(threshold)}`),
     );
   }
   const line = points.map((_, i) => `${i ? "L" : "M"}${x(xs[i]).toFixed(1)},${y(ys[i]).toFixed(1)}`).join(" ");

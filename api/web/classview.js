@@ -3,7 +3,7 @@
 // (the heatmap of a chosen subgraph beside the full heatmap, and the selection curve).
 
 import { getJson, imageUrl, postPng } from "./api.js";
-import { initExplanation } from "./explain.js";
+import { explainNeurons, optimise } from "./explain.js";
 import { drawLayered, markPath } from "./graph.js";
 import { busy, clearError, element, fillSelect, fillTable, formatNumber } from "./ui.js";
 
@@ -28,7 +28,8 @@ export function initClassView(runs) {
     showClass();
   });
   $("fit").addEventListener("click", () => state.cy && state.cy.fit(undefined, 24));
-  initExplanation(viewContext);
+  $("explain").addEventListener("click", explainSelection);
+  $("optimise").addEventListener("click", optimiseSelection);
   $("image").addEventListener("change", () => {
     const node = state.cy && state.cy.$("node:selected").last();
     if (node && node.nonempty()) renderNeuron(node.id());
@@ -238,4 +239,13 @@ function updateSelection() {
   $("selection").replaceChildren(...ids.map((id) => element("li", { text: id })));
   $("explain").disabled = ids.length === 0 || !$("image").value;
   $("optimise").disabled = !state.cy || !$("image").value;
+}
+
+// The explanation and the selection curve live in explain.js.
+function explainSelection() {
+  return explainNeurons(selectedNeurons());
+}
+
+function optimiseSelection() {
+  return optimise();
 }

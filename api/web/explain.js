@@ -15,13 +15,6 @@ let viewContext = () => ({ run: "", imageId: "", cy: null });
 
 export function initExplanation(context) {
   viewContext = context;
-  $("explain").addEventListener("click", () => explainNeurons(selectedNeurons()));
-  $("optimise").addEventListener("click", optimiseSelection);
-}
-
-function selectedNeurons() {
-  const { cy } = viewContext();
-  return cy ? cy.$("node:selected").map((node) => node.id()) : [];
 }
 
 // One call to the heatmap endpoint for the neurons; the numbers, or undefined on an error.
@@ -35,13 +28,6 @@ export async function heatmapNumbers(neurons) {
 export function fractionKept(result) {
   const full = total(result.full);
   return full === 0 ? null : total(result.map) / full;
-}
-
-// MSE relative to the full map's mean square: 0 identical, 1 as far as an empty map.
-function relativeMse(result) {
-  const pixels = result.full.length * (result.full[0]?.length ?? 0);
-  const meanSquare = result.full.reduce((sum, row) => sum + row.reduce((s, v) => s + v * v, 0), 0) / Math.max(1, pixels);
-  return meanSquare > 0 ? result.mse / meanSquare : null;
 }
 
 function percent(value) {
@@ -63,15 +49,16 @@ export async function explainNeurons(neurons, title = "") {
   const named = title ? `${title}: ` : "";
   $("explanation-scores").textContent =
     `${named}${neurons.length} neurons keep ${percent(kept)} of the full heatmap's relevance — ` +
-    `MSE ${formatNumber(result.mse)} (${percent(relativeMse(result))} of the full map's mean square), SMAPE ${result.smape.toFixed(1)} %`;
+    `MSE ${formatNumber(result.mse)}, SMAPE ${result.smape.toFixed(1)} %`;
   $("explanation-scores").dataset.kept = kept === null ? "" : String(kept);
   $("explanation-help").textContent =
-    "MSE: the mean squared pixel difference between the two maps, small when the bright pixels match. " +
-    "SMAPE: the mean relative difference per pixel, 0 % (same map) to 200 % (no overlap); faint pixels weigh as much as bright ones, so it stays high until the subgraph is large.";
+    "Both compare the two heatmaps value by value (every colour channel of every pixel). " +
+    "MSE: the mean squared difference, in relevance squared; it is small whenever both maps are faint, so read it against the colour bar. " +
+    "SMAPE: the mean relative difference, 0 % (same map) to 200 % (no overlap); faint values weigh as much as bright ones, so it stays high until the subgraph is large.";
   return result;
 }
 
-async function optimiseSelection() {
+export async function optimise() {
   clearError();
   const { run, imageId, cy } = viewContext();
   const metric = $("metric").value;

@@ -61,6 +61,18 @@ def expected_colours(values: np.ndarray, scale: float) -> np.ndarray:
     return np.stack([red, fade, blue], axis=-1)
 
 
+def labels_outside_the_chart(page: Page) -> int:
+    """How many of the selection curve's text labels stick out of its SVG."""
+    outside: int = page.evaluate(
+        """() => { const svg = document.querySelector('#curve svg').getBoundingClientRect();
+            return [...document.querySelectorAll('#curve svg text')].filter((t) => {
+                const r = t.getBoundingClientRect();
+                return r.left < svg.left - 0.5 || r.right > svg.right + 0.5
+                    || r.top < svg.top - 0.5 || r.bottom > svg.bottom + 0.5; }).length; }"""
+    )
+    return outside
+
+
 def test_explanation_shows_input_and_both_maps_on_one_colour_scale(
     page: Page, server: str, api: httpx.Client
 ) -> None:
@@ -147,14 +159,20 @@ def test_optimise_runs_k_up_to_the_layer_sizes_and_refreshes_the_heatmaps(
     )
     assert set(selected) == set(curve["chosen_neurons"]) & drawn_ids
     # Readable axes: every tick label lies inside the chart.
-    outside = page.evaluate(
-        """() => { const svg = document.querySelector('#curve svg').getBoundingClientRect();
-            return [...document.querySelectorAll('#curve svg text')].filter((t) => {
-                const r = t.getBoundingClientRect();
-                return r.left < svg.left - 0.5 || r.right > svg.right + 0.5
-                    || r.top < svg.top - 0.5 || r.bottom > svg.bottom + 0.5; }).length; }"""
+    assert labels_outside_the_chart(page) == 0
+    # A threshold far above the curve: one neuron per layer meets it, the labels still fit.
+    page.fill("#threshold", "1e9")
+    page.click("#optimise")
+    expect(page.locator("#curve-note")).to_contain_text("k = 1:", timeout=60_000)
+    expect(page.locator("#explanation-scores")).to_contain_text("top 1 per layer", timeout=60_000)
+    assert labels_outside_the_chart(page) == 0
+    page.fill("#threshold", f"{threshold:g}")
+    page.click("#optimise")
+    expect(page.locator("#curve-note")).to_contain_text(f"k = {curve['chosen_k']}:", timeout=60_000)
+    expect(page.locator("#explanation-scores")).to_contain_text(
+        f"top {curve['chosen_k']} per layer", timeout=60_000
     )
-    assert outside == 0
+    expect(page.locator("#status")).to_have_text("")
     for size in SCREEN_SIZES:
         page.set_viewport_size(size)  # type: ignore[arg-type]
         page.locator("#curve").scroll_into_view_if_needed()
