@@ -29,7 +29,6 @@ from api.schemas import (
     SelectionRequest,
 )
 from api.state import State
-from ingest.selection import doubling_ks
 from queries import NotFoundError, analysis
 from queries import ids as store_ids
 
@@ -218,9 +217,8 @@ def selection(state: State, body: SelectionRequest) -> SelectionOut:
     and the curve (k, neurons kept, MSE, SMAPE) over every k tried."""
     context = state.renderer.run_model(body.run)
     image = state.renderer.stored_image(context, body.image_id)
-    ks = body.ks or doubling_ks(context.lrp)
     result = state.renderer.selection_curve(
-        context, image, body.target, ks=ks, metric=body.metric, threshold=body.threshold
+        context, image, body.target, ks=body.ks, metric=body.metric, threshold=body.threshold
     )
     chosen = None
     if result.chosen_neurons is not None:
