@@ -17,7 +17,8 @@ export function initExplanation(context) {
   viewContext = context;
 }
 
-// One call to the heatmap endpoint for the neurons; the numbers, or undefined on an error.
+// One call to the heatmap endpoint for the neurons: the maps and their MSE/SMAPE (throws the
+// API's error, or a clear one when the run has no image to render).
 export async function heatmapNumbers(neurons) {
   const { run, imageId } = viewContext();
   if (!imageId) throw new Error("no image to explain: this run has no renders");
