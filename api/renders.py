@@ -35,7 +35,12 @@ from relex.ingest.lrp import INPUT_LAYER, LRP, Attribution, DeconvNet
 from relex.ingest.lrp.engine import Trace
 from relex.ingest.models import LoadedModel, load_model
 from relex.ingest.render import heatmap_rgb, pixels_rgb, side_by_side
-from relex.ingest.selection import SelectionResult, compare_with_full, selection_curve
+from relex.ingest.selection import (
+    SelectionResult,
+    compare_with_full,
+    doubling_ks,
+    selection_curve,
+)
 from relex.queries import GraphStore, InvalidRowError, NotFoundError, RunRow
 from relex.queries import ids as store_ids
 
@@ -352,12 +357,14 @@ class Renderer:
         image: ImageInput,
         target: int | None,
         *,
-        ks: Sequence[int],
+        ks: Sequence[int] | None,
         metric: str,
         threshold: float,
     ) -> SelectionResult:
-        """The seed paper's neuron selection: top-k neurons per layer for growing k, and the
-        smallest k whose conditional heatmap meets ``threshold`` (:mod:`ingest.selection`)."""
+        """The seed paper's neuron selection: top-k neurons per layer for growing k (None: 1, 2,
+        4, ... up to the largest restricted layer), and the smallest k whose conditional heatmap
+        meets ``threshold`` (:mod:`ingest.selection`)."""
+        ks = ks or doubling_ks(context.lrp)
         key = ("selection", context.run.id, image.key, target, tuple(ks), metric, threshold)
         return self.renders.get_or_make(
             key,

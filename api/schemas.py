@@ -46,7 +46,12 @@ class SelectionRequest(Strict):
     run: str = Field(min_length=1)
     image_id: str = Field(min_length=1)
     target: int | None = Field(None, ge=0)
-    ks: list[int] = Field(default=[1, 2, 4, 8, 16, 32], min_length=1, max_length=32)
+    ks: list[int] | None = Field(
+        None,
+        min_length=1,
+        max_length=32,
+        description="The k to try (default: 1, 2, 4, ... up to the largest restricted layer).",
+    )
     metric: Literal["mse", "smape"] = "mse"
     threshold: float = Field(ge=0, allow_inf_nan=False)
 

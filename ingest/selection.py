@@ -116,6 +116,17 @@ def hidden_layers(lrp: LRP) -> tuple[str, ...]:
     return tuple(name for name in lrp.network.layer_names if name != INPUT_LAYER)[:-1]
 
 
+def doubling_ks(lrp: LRP, layers: Sequence[str] | None = None) -> tuple[int, ...]:
+    """k = 1, 2, 4, ... and last the size of the largest of ``layers`` (default:
+    :func:`hidden_layers`), whose top-k keeps every neuron: the curve ends at the full heatmap."""
+    names = tuple(layers) if layers is not None else hidden_layers(lrp)
+    largest = max((lrp.network.layer(name).size for name in names), default=1)
+    steps = [1]
+    while steps[-1] * 2 < largest:
+        steps.append(steps[-1] * 2)
+    return (*steps, largest) if largest > 1 else (1,)
+
+
 def top_neurons_per_layer(
     attribution: Attribution, k: int, *, layers: Iterable[str] | None = None
 ) -> dict[str, list[int]]:

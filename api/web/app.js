@@ -2,17 +2,20 @@
 // The URL holds the view (urlstate.js): /?run=r1&class=shapes-a/0 opens that class directly.
 
 import { getJson } from "./api.js";
-import { initClassView } from "./classview.js";
+import { initClassView, viewContext } from "./classview.js";
 import { initCompareView } from "./compare.js";
 import { initConsole } from "./console.js";
+import { initExplanation } from "./explain.js";
 import { drawn } from "./graph.js";
-import { busy } from "./ui.js";
+import { busy, clearError } from "./ui.js";
 import * as urlstate from "./urlstate.js";
+import { initWorkingSet } from "./workingset.js";
 
 function initTabs() {
   const tabs = [...document.querySelectorAll("[role=tab]")];
   for (const tab of tabs) {
     tab.addEventListener("click", () => {
+      clearError();
       for (const other of tabs) {
         const chosen = other === tab;
         other.setAttribute("aria-selected", String(chosen));
@@ -42,6 +45,8 @@ async function start() {
   const runs = (await busy("loading runs", () => getJson("/api/runs"))) ?? [];
   const choices = runs.map((run) => ({ id: run.id, label: `${run.id} (${run.model} on ${run.dataset})` }));
   initClassView(choices);
+  initExplanation(viewContext);
+  initWorkingSet(viewContext);
   initCompareView(choices);
   await urlstate.restore();
   document.body.dataset.ready = "true";

@@ -2,10 +2,9 @@
 // neuron panel (detail, heatmap, deconvolution, reference images) and the selection panel
 // (the heatmap of a chosen subgraph beside the full heatmap, and the selection curve).
 
-import { getJson, imageUrl, postJson, postPng } from "./api.js";
-import { paintHeatmap } from "./heatmap.js";
+import { getJson, imageUrl, postPng } from "./api.js";
+import { explainNeurons, optimise } from "./explain.js";
 import { drawLayered, fitLabels, markPath, undraw } from "./graph.js";
-import { drawCurve } from "./chart.js";
 import { busy, clearError, element, fillSelect, fillTable, formatNumber } from "./ui.js";
 import { attachOverlays, clearOverlays, showTitle } from "./classoverlay.js";
 import { loadingImage } from "./placeholders.js";
@@ -17,6 +16,11 @@ const state = { cy: null, run: "", classId: "", layers: [], images: [], objectUr
 
 export function currentGraph() {
   return state.cy;
+}
+
+// What the explanation and the working set act on: the shown run, the chosen image, the graph.
+export function viewContext() {
+  return { run: state.run, imageId: $("image").value, cy: state.cy };
 }
 
 export function initClassView(runs) {
@@ -344,30 +348,11 @@ function updateSelection() {
   $("optimise").disabled = !state.cy || !$("image").value;
 }
 
-// The selected subgraph's heatmap beside the full heatmap, drawn from the numbers the server
-// returns (one call gives both maps and their MSE/SMAPE).
-async function explainSelection() {
-  clearError();
-  const neurons = selectedNeurons();
-  const body = { run: state.run, image_id: $("image").value, neurons };
-  const result = await busy("explaining the selection", () => postJson("/api/renders/heatmap", body, { format: "json" }));
-  if (!result) return;
-  $("explanation").hidden = false;
-  paintHeatmap($("subgraph-heatmap"), result.map);
-  paintHeatmap($("full-heatmap"), result.full);
-  $("explanation-scores").textContent = `${neurons.length} neurons — MSE ${formatNumber(result.mse, 4)}, SMAPE ${formatNumber(result.smape, 4)} %`;
+// The explanation and the selection curve live in explain.js.
+function explainSelection() {
+  return explainNeurons(selectedNeurons());
 }
 
-async function optimiseSelection() {
-  clearError();
-  const body = { run: state.run, image_id: $("image").value, metric: $("metric").value, threshold: Number($("threshold").value) };
-  const result = await busy("optimising the selection", () => postJson("/api/selection", body));
-  if (!result) return;
-  drawCurve($("curve"), result.points, result.chosen_k, result.threshold, result.metric);
-  $("curve-note").textContent =
-    result.chosen_k === null ? `no k meets ${result.metric.toUpperCase()} ≤ ${result.threshold}` : `k = ${result.chosen_k}: ${result.chosen_neurons.length} neurons`;
-  if (state.cy && result.chosen_neurons) {
-    state.cy.$(":selected").unselect();
-    for (const id of result.chosen_neurons) state.cy.getElementById(id).select();
-  }
+function optimiseSelection() {
+  return optimise();
 }

@@ -1,9 +1,10 @@
 // The Cypher console: a read-only query, its rows as a table, and, when the rows hold nodes
-// or relationships, the same drawn as a graph.
+// or relationships, the same drawn as a graph whose nodes and edges show their properties when
+// clicked.
 
 import { postJson } from "./api.js";
 import { drawPlain } from "./graph.js";
-import { busy, clearError, fillTable, formatNumber } from "./ui.js";
+import { busy, clearError, element, fillTable, formatNumber } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
 let drawing = null;
@@ -66,7 +67,7 @@ function cellText(value) {
 
 function collect(value, nodes, relationships) {
   if (value === null || typeof value !== "object") return;
-  if (isNode(value)) nodes.set(key(value._id), { id: key(value._id), label: value.id ?? labelOf(value) });
+  if (isNode(value)) nodes.set(key(value._id), { id: key(value._id), label: value.id ?? labelOf(value), properties: value });
   else if (isRelationship(value)) relationships.push(value);
   else for (const item of Array.isArray(value) ? value : Object.values(value)) collect(item, nodes, relationships);
 }
@@ -76,7 +77,7 @@ function graphParts(rows) {
   const relationships = [];
   collect(rows, nodes, relationships);
   const edges = relationships
-    .map((rel, i) => ({ id: `edge-${i}`, source: key(rel._src), target: key(rel._dst), label: labelOf(rel) }))
+    .map((rel, i) => ({ id: `edge-${i}`, source: key(rel._src), target: key(rel._dst), label: labelOf(rel), properties: rel }))
     .filter((edge) => nodes.has(edge.source) && nodes.has(edge.target));
   return { nodes: [...nodes.values()], edges };
 }
@@ -86,5 +87,32 @@ function showGraph(nodes, edges) {
   drawing = null;
   const container = $("console-graph");
   container.hidden = nodes.length === 0;
-  if (nodes.length) drawing = drawPlain("console", container, nodes, edges);
+  showProperties(null);
+  if (!nodes.length) return;
+  drawing = drawPlain("console", container, nodes, edges);
+  drawing.on("tap", "node, edge", (event) => showProperties(event.target));
+  drawing.on("tap", (event) => {
+    if (event.target === drawing) showProperties(null);
+  });
+}
+
+// The clicked node's or relationship's label and properties (the engine's own _fields left
+// out), or nothing.
+function showProperties(target) {
+  const panel = $("console-properties");
+  panel.hidden = target === null;
+  if (target === null) {
+    panel.replaceChildren();
+    return;
+  }
+  const properties = target.data("properties");
+  const kind = target.isNode() ? "node" : "relationship";
+  const rows = Object.entries(properties).filter(([name]) => !name.startsWith("_"));
+  if (!target.isNode()) rows.unshift(["from", target.source().data("label")], ["to", target.target().data("label")]);
+  if (!rows.length) rows.push(["", "no properties"]);
+  panel.replaceChildren(
+    element("h3", { text: `${kind} :${labelOf(properties)}` }),
+    element("dl", {}, ...rows.flatMap(([name, value]) => [element("dt", { text: name }), element("dd", { text: cellText(value) })])),
+  );
+  panel.dataset.kind = kind;
 }

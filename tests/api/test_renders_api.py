@@ -279,3 +279,22 @@ def test_a_run_without_its_model_parameters_cannot_render(params: str, reason: s
     run = RunRow("old", "old run", "vgg16", "d", "epsilon", params=params)
     with pytest.raises(RelexError, match=reason):
         render_params(run)
+
+
+def test_selection_curve_runs_k_up_to_the_largest_layer_by_default(
+    client: TestClient, image: StoredImage
+) -> None:
+    layers = sorted(client.get("/api/runs/r1/layers").json(), key=lambda row: row["depth"])
+    largest = max(layer["size"] for layer in layers[1:-1])  # neither the input nor the output
+    got = client.post(
+        "/api/selection",
+        json={"run": "r1", "image_id": image.id, "threshold": 0.0, "metric": "smape"},
+    )
+    assert got.status_code == 200, got.text
+    points = got.json()["points"]
+    ks = [point["k"] for point in points]
+    assert ks[-1] == largest and ks[:-1] == [2**i for i in range(len(ks) - 1)]
+    assert ks[-2] < largest <= 2 * ks[-2]
+    # The last k keeps every neuron of every restricted layer: the full heatmap, no error.
+    assert points[-1]["neurons_kept"] == sum(layer["size"] for layer in layers[1:-1])
+    assert points[-1]["mse"] == pytest.approx(0, abs=1e-12)

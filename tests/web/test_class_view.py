@@ -177,6 +177,7 @@ def test_selected_neurons_get_a_subgraph_heatmap_with_scores(
     page.click("#optimise")
     page.wait_for_selector("#curve svg circle.chosen")
     expect(page.locator("#curve-note")).to_contain_text("k = ")
+    expect(page.locator("#status")).to_have_text("", timeout=60_000)  # the refreshed heatmaps
     screenshot("subgraph-explanation")
 
 
