@@ -21,12 +21,12 @@ from ingest.cli_query import query_app
 from ingest.datasets import open_dataset
 from ingest.errors import RelexError
 from ingest.explain import METHODS, explain_images
+from ingest.launch import ingest_on_ranks
 from ingest.lrp.composites import COMPOSITES
 from ingest.models import ARCHITECTURES, architecture
-from ingest.new_store import removed_unless_committed
 from ingest.training import train_small_cnn
-from ingest.worker import IngestOptions, ingest
-from queries import StoreError, open_store
+from ingest.worker import IngestOptions
+from queries import StoreError
 from queries.settings import get_settings
 
 app = typer.Typer(
@@ -139,6 +139,9 @@ def ingest_command(
     store: Annotated[
         Path | None, typer.Option(help="Embedded store file (default: $RELEX_STORE_PATH).")
     ] = None,
+    nproc: Annotated[
+        int, typer.Option(help="Ranks to start on this machine (under torchrun: leave at 1).")
+    ] = 1,
 ) -> None:
     """Explain a dataset and write per-class relevance graphs to the graph store (resumable).
     A store this command creates is removed again if the run fails before its first class."""
@@ -159,8 +162,9 @@ def ingest_command(
     settings = get_settings().store_settings()
     if store is not None:
         settings = dataclasses.replace(settings, path=store)
-    with removed_unless_committed(settings, options.run), open_store(settings) as graph:
-        finished = ingest(options, graph)
+    finished = ingest_on_ranks(options, settings, nproc)
+    if finished is None:
+        return
     accuracy = "n/a" if finished.accuracy is None else f"{finished.accuracy:.1%}"
     typer.echo(
         f"run {finished.id}: {finished.images} images in {finished.classes} classes, "
