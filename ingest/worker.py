@@ -38,6 +38,7 @@ from relex.ingest.aggregate import (
 )
 from relex.ingest.attribution import lrp_for
 from relex.ingest.datasets import BaseDataset, absolute_spec, label_mapping, open_dataset
+from relex.ingest.distributed import ONE_RANK, Ranks
 from relex.ingest.errors import RelexError
 from relex.ingest.evidence import EvidencePath, evidence_paths
 from relex.ingest.explain import pick_device
@@ -146,28 +147,33 @@ class _Setup:
 
 def ingest(
     options: IngestOptions,
-    store: GraphStore,
+    store: GraphStore | None,
     *,
     progress: bool = True,
     on_progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    ranks: Ranks = ONE_RANK,
 ) -> RunRow:
     """Run (or resume) ``options.run`` into ``store`` and return the finished Run.
 
     ``progress`` shows progress bars; ``on_progress`` is told the Run row each time it is
     written. Once ``cancel`` is set, the worker stops before its next batch or write with
-    IngestCancelledError, leaving the classes it finished stored (a later run resumes)."""
+    IngestCancelledError, leaving the classes it finished stored (a later run resumes).
+    Among several ``ranks`` (:mod:`relex.ingest.distributed`) each explains a shard of every
+    class and rank 0 alone, the only one given a ``store``, writes."""
     control = _Control(on_progress, cancel)
     _validate(options)
     options = _absolute_paths(options)
+    ranks.check_same("options", (options.run, params_json(options.parameters())))
     setup = _prepare(options)
     control.check()
-    run = _start_run(options, setup, store)
+    run = ranks.from_writer(lambda: _start_run(options, setup, _writer(store)))
     control.report(run)
     if run.status == "done":
         log.info("run %s is already done", run.id)
         return run
-    groups = _class_groups(options, setup, progress=progress)
+    groups = _class_groups(options, setup, progress=progress, ranks=ranks)
+    ranks.check_images(sum(len(indices) for indices in groups.values()))
     done_classes = run.classes if run.status == "running" else 0
     images_done = sum(len(groups[c]) for c in sorted(groups)[:done_classes])
     correct = round((run.accuracy or 0.0) * run.images) if done_classes else 0
@@ -189,16 +195,27 @@ def ingest(
             continue
         control.check()
         sums, class_correct, image_rows = _explain_class(
-            setup, options, class_index, groups[class_index], bar, control
+            setup, options, class_index, ranks.shard(groups[class_index]), bar, control
         )
+        own = sums.images
+        sums, (class_correct, skipped), image_rows = ranks.reduce_class(
+            setup.method.network,
+            setup.device,
+            sums,
+            (class_correct, setup.dataset.skipped_count),
+            image_rows,
+        )
+        bar.update(sums.images - own)
         control.check()
-        if sums.images:
-            flows_written += _write_class(store, setup, options, class_index, sums, image_rows)
-        else:
+        if not sums.images:
             log.warning(
                 "class %s: none of its %d images could be read; nothing written for it",
                 setup.dataset.class_names[class_index],
                 len(groups[class_index]),
+            )
+        elif ranks.writes:
+            flows_written += _write_class(
+                _writer(store), setup, options, class_index, sums, image_rows
             )
         correct += class_correct
         images_done += sums.images
@@ -208,10 +225,11 @@ def ingest(
             images=images_done,
             flows=flows_written,
             accuracy=correct / images_done if images_done else None,
-            skipped=skipped_before + setup.dataset.skipped_count,
+            skipped=skipped_before + skipped,
             updated_at=utc_now(),
         )
-        store.write_nodes([run])
+        if ranks.writes:
+            _writer(store).write_nodes([run])
         control.report(run)
         log.info("class %d/%d done (%s)", position + 1, len(ordered), class_index)
     bar.close()
@@ -219,9 +237,16 @@ def ingest(
         log.warning("%d unreadable images were skipped", setup.dataset.skipped_count)
     control.check()
     run = dataclasses.replace(run, status="done", updated_at=utc_now())
-    store.write_nodes([run])
+    if ranks.writes:
+        _writer(store).write_nodes([run])
     control.report(run)
-    return run
+    return ranks.from_writer(lambda: run)
+
+
+def _writer(store: GraphStore | None) -> GraphStore:
+    if store is None:
+        raise RelexError("the writing rank needs a store")
+    return store
 
 
 def _validate(options: IngestOptions) -> None:
@@ -348,7 +373,9 @@ def _write_structure(store: GraphStore, setup: _Setup) -> None:
     store.write_nodes(rows)
 
 
-def _class_groups(options: IngestOptions, setup: _Setup, *, progress: bool) -> dict[int, list[int]]:
+def _class_groups(
+    options: IngestOptions, setup: _Setup, *, progress: bool, ranks: Ranks
+) -> dict[int, list[int]]:
     """Dataset indices of each class the run aggregates over, classes ascending."""
     dataset = setup.dataset
     wanted = options.classes if options.classes is not None else dataset.present_classes
@@ -360,18 +387,18 @@ def _class_groups(options: IngestOptions, setup: _Setup, *, progress: bool) -> d
         labels = dataset.labels
         groups = {c: [i for i in selected if labels[i] == c][: options.limit] for c in wanted}
     else:
-        groups = _predicted_groups(setup, selected, options, progress=progress)
+        groups = _predicted_groups(setup, selected, options, progress=progress, ranks=ranks)
     return {c: indices for c, indices in sorted(groups.items()) if indices}
 
 
 def _predicted_groups(
-    setup: _Setup, selected: list[int], options: IngestOptions, *, progress: bool
+    setup: _Setup, selected: list[int], options: IngestOptions, *, progress: bool, ranks: Ranks
 ) -> dict[int, list[int]]:
     """Group images by the model's prediction, as dataset classes (matched by class name)."""
     label_of_output = {output: label for label, output in setup.model_class.items()}
     groups: dict[int, list[int]] = {}
     outside = 0
-    batches = _batches(setup, selected, options.batch_size)
+    batches = _batches(setup, ranks.shard(selected), options.batch_size)
     for indices, inputs, _ in tqdm(batches, desc="predicting", unit="batch", disable=not progress):
         with torch.no_grad():
             predicted = setup.loaded.module(inputs).argmax(1).tolist()
@@ -383,6 +410,7 @@ def _predicted_groups(
                 groups.setdefault(label, []).append(index)
     if outside:
         log.warning("%d images were predicted as classes the dataset does not have", outside)
+    groups = ranks.merge_groups(groups)
     return {c: indices[: options.limit] for c, indices in groups.items()}
 
 

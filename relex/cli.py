@@ -24,7 +24,7 @@ from relex.cli_query import query_app
 from relex.cli_serve import serve_command
 from relex.ingest.errors import RelexError
 from relex.ingest.registry import EXPLAIN_METHODS, LRP_METHODS, MODELS
-from relex.queries import StoreError, open_store
+from relex.queries import StoreError
 from relex.queries.settings import get_settings
 
 app = typer.Typer(
@@ -140,11 +140,14 @@ def ingest_command(
     store: Annotated[
         Path | None, typer.Option(help="Embedded store file (default: $RELEX_STORE_PATH).")
     ] = None,
+    nproc: Annotated[
+        int, typer.Option(help="Ranks to start on this machine (under torchrun: leave at 1).")
+    ] = 1,
 ) -> None:
     """Explain a dataset and write per-class relevance graphs to the graph store (resumable).
     A store this command creates is removed again if the run fails before its first class."""
-    from relex.ingest.new_store import removed_unless_committed
-    from relex.ingest.worker import IngestOptions, ingest
+    from relex.ingest.launch import ingest_on_ranks
+    from relex.ingest.worker import IngestOptions
 
     options = IngestOptions(
         run=run,
@@ -163,8 +166,9 @@ def ingest_command(
     settings = get_settings().store_settings()
     if store is not None:
         settings = dataclasses.replace(settings, path=store)
-    with removed_unless_committed(settings, options.run), open_store(settings) as graph:
-        finished = ingest(options, graph)
+    finished = ingest_on_ranks(options, settings, nproc)
+    if finished is None:
+        return
     accuracy = "n/a" if finished.accuracy is None else f"{finished.accuracy:.1%}"
     typer.echo(
         f"run {finished.id}: {finished.images} images in {finished.classes} classes, "

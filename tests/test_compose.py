@@ -166,7 +166,8 @@ def test_the_worker_shares_the_image_and_reserves_nvidia_gpus(services: dict[str
     worker, api = services["worker"], services["api"]
     assert (worker["image"], worker["build"]) == (api["image"], api["build"])
     assert worker["build"]["context"] == "."
-    assert worker["command"][:2] == ["relex", "ingest"]
+    launcher = ["torchrun", "--standalone", "--nproc-per-node", "gpu", "--no-python", "--"]
+    assert worker["command"][:8] == [*launcher, "relex", "ingest"]
     assert worker["depends_on"]["neo4j"]["condition"] == "service_healthy"
     assert worker["environment"]["RELEX_STORE_BACKEND"] == "neo4j"
     devices = worker["deploy"]["resources"]["reservations"]["devices"]
@@ -176,7 +177,19 @@ def test_the_worker_shares_the_image_and_reserves_nvidia_gpus(services: dict[str
     assert "TORCH_HOME=/weights" in DOCKERFILE.read_text(encoding="utf-8")
     cpu = services["worker-cpu"]
     assert "deploy" not in cpu
-    assert cpu["command"] == worker["command"]
+    assert cpu["command"] == worker["command"][len(launcher) :]
+
+
+def test_torchrun_reads_the_worker_command() -> None:
+    """torchrun's own argument parser takes the worker's launcher options, starting one rank
+    per GPU, and hands the rest (the relex command) to every rank unchanged."""
+    from torch.distributed.run import get_args_parser
+
+    worker = load_compose(COMPOSE.read_text(encoding="utf-8"))["services"]["worker"]
+    parsed = get_args_parser().parse_args(worker["command"][1:])
+    assert parsed.standalone and parsed.no_python and parsed.nproc_per_node == "gpu"
+    assert [parsed.training_script, *parsed.training_script_args] == worker["command"][6:]
+    assert int(worker["shm_size"].removesuffix("gb")) >= 1, "NCCL needs more than 64 MB of shm"
 
 
 def test_env_example_names_every_variable_the_compose_file_reads() -> None:
