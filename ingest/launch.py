@@ -136,7 +136,7 @@ def _rank_main(
     try:
         finished = run_rank(options, settings, Ranks(rank, world, rank), progress=rank == 0)
     except (RelexError, StoreError) as error:
-        print(f"error: rank {rank}: {error}", file=sys.stderr, flush=True)
+        log.error("rank %d: %s", rank, error)
         sys.exit(2)
     if finished is not None:
         results.put(finished)
