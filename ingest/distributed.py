@@ -227,9 +227,7 @@ def joined(ranks: Ranks, device: str) -> Iterator[Ranks]:
         ) from None
     try:
         yield ranks
-    except (RuntimeError, dist.DistError) as error:
-        if isinstance(error, RelexError):
-            raise
+    except RuntimeError as error:  # gloo and NCCL report a lost peer as RuntimeError
         raise RelexError(
             f"rank {ranks.rank} of {ranks.world} lost the other ranks: {_first_line(error)}"
         ) from None

@@ -91,15 +91,13 @@ def _spawn(options: IngestOptions, settings: StoreSettings, nproc: int) -> RunRo
 
 
 def _wait(processes: Sequence[BaseProcess]) -> BaseProcess | None:
-    """Wait for every rank; the first one that exits unsuccessfully, or None."""
+    """Wait for every rank; the first one that exits unsuccessfully (one killed by a signal
+    before one that failed on its own, which may only have lost the killed one), or None."""
     while True:
-        running = False
-        for process in processes:
-            if process.exitcode is None:
-                running = True
-            elif process.exitcode != 0:
-                return process
-        if not running:
+        failed = [p for p in processes if p.exitcode is not None and p.exitcode != 0]
+        if failed:
+            return min(failed, key=lambda process: (process.exitcode or 0) >= 0)
+        if all(process.exitcode == 0 for process in processes):
             return None
         time.sleep(0.1)
 
@@ -136,7 +134,7 @@ def _rank_main(
     try:
         finished = run_rank(options, settings, Ranks(rank, world, rank), progress=rank == 0)
     except (RelexError, StoreError) as error:
-        print(f"error: rank {rank}: {error}", file=sys.stderr, flush=True)
+        log.error("rank %d: %s", rank, error)
         sys.exit(2)
     if finished is not None:
         results.put(finished)
