@@ -13,16 +13,16 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import auth, errors, roots
-from api.jobs import JobManager
-from api.limits import BodyLimitMiddleware
-from api.renders import Renderer
-from api.routes import cypher, jobs, queries, renders
-from api.routes.renders import MAX_UPLOAD_BYTES
-from api.schemas import ERRORS
-from api.state import ApiState
-from queries import GraphStore, open_store
-from queries.settings import Settings, get_settings
+from relex.api import auth, errors, roots
+from relex.api.jobs import JobManager
+from relex.api.limits import BodyLimitMiddleware
+from relex.api.renders import Renderer
+from relex.api.routes import cypher, jobs, queries, renders
+from relex.api.routes.renders import MAX_UPLOAD_BYTES
+from relex.api.schemas import ERRORS
+from relex.api.state import ApiState
+from relex.queries import GraphStore, open_store
+from relex.queries.settings import Settings, get_settings
 
 WEB = Path(__file__).with_name("web")
 MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024

@@ -19,8 +19,8 @@ from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBear
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import send_detail
-from api.state import State
+from relex.api.errors import send_detail
+from relex.api.state import State
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 """Host names every server trusts: the loopback addresses and ``localhost``."""

@@ -8,10 +8,10 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from starlette.types import Send
 
-from api.jobs import JobConflictError, JobLimitError
-from api.roots import OutsideRootsError
-from ingest.errors import RelexError
-from queries.errors import (
+from relex.api.jobs import JobConflictError, JobLimitError
+from relex.api.roots import OutsideRootsError
+from relex.ingest.errors import RelexError
+from relex.queries.errors import (
     NotFoundError,
     OutdatedGraphError,
     QueryTimeoutError,

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ingest.errors import RelexError
-from ingest.worker import IngestCancelledError, IngestOptions, ingest
-from queries import GraphStore, NotFoundError, RunRow, StoreError, utc_now
+from relex.ingest.errors import RelexError
+from relex.ingest.worker import IngestCancelledError, IngestOptions, ingest
+from relex.queries import GraphStore, NotFoundError, RunRow, StoreError, utc_now
 
 log = logging.getLogger(__name__)
 

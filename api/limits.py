@@ -8,7 +8,7 @@ from fastapi import HTTPException, status
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import send_detail
+from relex.api.errors import send_detail
 
 
 class BodyTooLargeError(HTTPException):

@@ -24,20 +24,20 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from api.errors import UploadError
-from api.roots import check_served
-from ingest.attribution import lrp_for
-from ingest.datasets import BaseDataset, open_dataset
-from ingest.errors import RelexError
-from ingest.explain import pick_device
-from ingest.images import ImageTooLargeError, UnreadableImageError, decode_image
-from ingest.lrp import INPUT_LAYER, LRP, Attribution, DeconvNet
-from ingest.lrp.engine import Trace
-from ingest.models import LoadedModel, load_model
-from ingest.render import heatmap_rgb, pixels_rgb, side_by_side
-from ingest.selection import SelectionResult, compare_with_full, selection_curve
-from queries import GraphStore, InvalidRowError, NotFoundError, RunRow
-from queries import ids as store_ids
+from relex.api.errors import UploadError
+from relex.api.roots import check_served
+from relex.ingest.attribution import lrp_for
+from relex.ingest.datasets import BaseDataset, open_dataset
+from relex.ingest.errors import RelexError
+from relex.ingest.explain import pick_device
+from relex.ingest.images import ImageTooLargeError, UnreadableImageError, decode_image
+from relex.ingest.lrp import INPUT_LAYER, LRP, Attribution, DeconvNet
+from relex.ingest.lrp.engine import Trace
+from relex.ingest.models import LoadedModel, load_model
+from relex.ingest.render import heatmap_rgb, pixels_rgb, side_by_side
+from relex.ingest.selection import SelectionResult, compare_with_full, selection_curve
+from relex.queries import GraphStore, InvalidRowError, NotFoundError, RunRow
+from relex.queries import ids as store_ids
 
 MAX_SELECTED = 4096
 """The most neurons one selection may name."""

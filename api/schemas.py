@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from queries.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S
+from relex.queries.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S
 
 
 class Strict(BaseModel):

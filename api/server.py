@@ -13,9 +13,9 @@ import typer
 import uvicorn
 from fastapi import FastAPI
 
-from api.app import create_app
-from api.auth import is_loopback
-from queries.settings import Settings
+from relex.api.app import create_app
+from relex.api.auth import is_loopback
+from relex.queries.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.jobs import JobManager
-from api.renders import Renderer
-from queries import GraphStore
-from queries.settings import Settings
+from relex.api.jobs import JobManager
+from relex.api.renders import Renderer
+from relex.queries import GraphStore
+from relex.queries.settings import Settings
 
 
 @dataclass

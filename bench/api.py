@@ -33,16 +33,16 @@ import httpx
 import torch
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.renders import ImageInput, Renderer, RunModel
-from ingest.attribution import lrp_for
-from ingest.datasets import SHAPE_CLASSES
-from ingest.lrp import DeconvNet
-from ingest.models import save_checkpoint, small_cnn
-from ingest.worker import IngestOptions, ingest
-from queries import RunRow, analysis
-from queries.embedded import EmbeddedStore
-from queries.settings import Settings
+from relex.api.app import create_app
+from relex.api.renders import ImageInput, Renderer, RunModel
+from relex.ingest.attribution import lrp_for
+from relex.ingest.datasets import SHAPE_CLASSES
+from relex.ingest.lrp import DeconvNet
+from relex.ingest.models import save_checkpoint, small_cnn
+from relex.ingest.worker import IngestOptions, ingest
+from relex.queries import RunRow, analysis
+from relex.queries.embedded import EmbeddedStore
+from relex.queries.settings import Settings
 from tests.helpers import random_inputs, randomised
 
 DATASET = "synthetic:shapes-a?n=120&seed=3"

@@ -9,8 +9,8 @@ from typing import TypeVar
 
 import torch
 
-from ingest.explain import pick_device
-from ingest.models import LoadedModel
+from relex.ingest.explain import pick_device
+from relex.ingest.models import LoadedModel
 from tests.helpers import random_inputs, randomised
 
 Result = TypeVar("Result")

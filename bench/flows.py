@@ -27,8 +27,8 @@ from functools import partial
 import torch
 
 from bench.common import setup, timed
-from ingest.lrp import LRP
-from ingest.lrp.composites import epsilon_gamma_box
+from relex.ingest.lrp import LRP
+from relex.ingest.lrp.composites import epsilon_gamma_box
 
 
 def alternating(

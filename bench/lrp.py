@@ -22,8 +22,8 @@ from zennit.composites import EpsilonGammaBox, EpsilonPlusFlat
 from zennit.torchvision import ResNetCanonizer
 
 from bench.common import setup, timed
-from ingest.lrp import LRP
-from ingest.lrp.composites import epsilon_gamma_box, epsilon_plus_flat
+from relex.ingest.lrp import LRP
+from relex.ingest.lrp.composites import epsilon_gamma_box, epsilon_plus_flat
 
 
 def zennit_version() -> str:

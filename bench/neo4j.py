@@ -34,10 +34,10 @@ import numpy as np  # noqa: E402
 
 from bench.queries import RUNS, TARGETS_MS, TOP_K, p95, queries  # noqa: E402
 from bench.store_write import class_flows, vgg16_nodes  # noqa: E402
-from queries import FlowBatch  # noqa: E402
-from queries.analysis import compare_datasets  # noqa: E402
-from queries.neo4j_store import Neo4jStore  # noqa: E402
-from queries.settings import StoreSettings  # noqa: E402
+from relex.queries import FlowBatch  # noqa: E402
+from relex.queries.analysis import compare_datasets  # noqa: E402
+from relex.queries.neo4j_store import Neo4jStore  # noqa: E402
+from relex.queries.settings import StoreSettings  # noqa: E402
 from tests.queries.graphs import VGG16_LAYERS, layered_graph  # noqa: E402
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from queries.analysis import (  # noqa: E402
+from relex.queries.analysis import (  # noqa: E402
     compare_classes,
     compare_datasets,
     critical_paths,
@@ -39,8 +39,8 @@ from queries.analysis import (  # noqa: E402
     subgraph,
     top_neurons,
 )
-from queries.embedded import EmbeddedStore  # noqa: E402
-from queries.engines import ENGINES  # noqa: E402
+from relex.queries.embedded import EmbeddedStore  # noqa: E402
+from relex.queries.engines import ENGINES  # noqa: E402
 from tests.queries.graphs import VGG16_LAYERS, layered_graph  # noqa: E402
 
 CLASSES = 10

@@ -29,8 +29,8 @@ from pathlib import Path
 import httpx
 
 from bench.api import _wait_for, free_port, make_store
-from queries import analysis
-from queries.embedded import EmbeddedStore
+from relex.queries import analysis
+from relex.queries.embedded import EmbeddedStore
 
 RUN = "bench"
 KINDS = ("top", "paths", "heatmap")

@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from queries.analysis import critical_paths, top_neurons  # noqa: E402
-from queries.embedded import EmbeddedStore  # noqa: E402
-from queries.engines import ENGINES  # noqa: E402
+from relex.queries.analysis import critical_paths, top_neurons  # noqa: E402
+from relex.queries.embedded import EmbeddedStore  # noqa: E402
+from relex.queries.engines import ENGINES  # noqa: E402
 from tests.queries.graphs import layered_graph  # noqa: E402
 
 LAYERS = (

@@ -30,9 +30,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from queries import DatasetRow, FlowBatch, LayerRow, ModelRow, NeuronRow, NodeRow  # noqa: E402
-from queries.embedded import EmbeddedStore  # noqa: E402
-from queries.engines import ENGINES  # noqa: E402
+from relex.queries import DatasetRow, FlowBatch, LayerRow, ModelRow, NeuronRow, NodeRow  # noqa: E402
+from relex.queries.embedded import EmbeddedStore  # noqa: E402
+from relex.queries.engines import ENGINES  # noqa: E402
 
 VGG16 = (
     [("input", "input", 3)]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ingest.lrp import LRP, composite_by_name
-from ingest.models import Preprocessing
+from relex.ingest.lrp import LRP, composite_by_name
+from relex.ingest.models import Preprocessing
 
 
 def lrp_for(

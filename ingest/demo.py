@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ingest.datasets import SHAPE_CLASSES, open_dataset
-from ingest.errors import RelexError
-from ingest.models import architecture, imagenet_weights_path
-from ingest.training import train_small_cnn
-from ingest.worker import IngestOptions, ingest
-from queries import GraphStore, RunRow
+from relex.ingest.datasets import SHAPE_CLASSES, open_dataset
+from relex.ingest.errors import RelexError
+from relex.ingest.models import architecture, imagenet_weights_path
+from relex.ingest.training import train_small_cnn
+from relex.ingest.worker import IngestOptions, ingest
+from relex.queries import GraphStore, RunRow
 
 log = logging.getLogger(__name__)
 

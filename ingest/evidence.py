@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.aggregate import LayerPair
-from queries.analysis.paths import LayerEdges, k_best_paths, path_score
+from relex.ingest.aggregate import LayerPair
+from relex.queries.analysis.paths import LayerEdges, k_best_paths, path_score
 
 
 @dataclass(frozen=True)

@@ -12,20 +12,20 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ingest.attribution import lrp_for
-from ingest.errors import RelexError
-from ingest.images import UnreadableImageError, decode_image
-from ingest.lrp import (
+from relex.ingest.attribution import lrp_for
+from relex.ingest.errors import RelexError
+from relex.ingest.images import UnreadableImageError, decode_image
+from relex.ingest.lrp import (
     Attribution,
     DeconvNet,
     Gradient,
     GradientXInput,
     IntegratedGradients,
 )
-from ingest.lrp.composites import COMPOSITES
-from ingest.models import LoadedModel, load_model
-from ingest.registry import EXPLAIN_METHODS
-from ingest.render import heatmap_rgb, pixels_rgb, side_by_side
+from relex.ingest.lrp.composites import COMPOSITES
+from relex.ingest.models import LoadedModel, load_model
+from relex.ingest.registry import EXPLAIN_METHODS
+from relex.ingest.render import heatmap_rgb, pixels_rgb, side_by_side
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ingest.errors import RelexError
+from relex.ingest.errors import RelexError
 
 MAX_PIXELS = 40_000_000
 """The most pixels (width x height) an image may have: 40 megapixels, 120 MB as 8-bit RGB."""

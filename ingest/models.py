@@ -19,7 +19,7 @@ import torchvision.transforms.functional as TF
 from PIL import Image
 from torch import nn
 
-from ingest.errors import RelexError
+from relex.ingest.errors import RelexError
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from queries import NotFoundError, QueryError, StoreError, StoreSettings, open_store
+from relex.queries import NotFoundError, QueryError, StoreError, StoreSettings, open_store
 
 log = logging.getLogger(__name__)
 

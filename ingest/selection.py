@@ -17,10 +17,10 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-from ingest.errors import RelexError
-from ingest.lrp import INPUT_LAYER, LRP, Attribution
-from ingest.lrp.engine import Trace
-from ingest.lrp.methods import Target
+from relex.ingest.errors import RelexError
+from relex.ingest.lrp import INPUT_LAYER, LRP, Attribution
+from relex.ingest.lrp.engine import Trace
+from relex.ingest.lrp.methods import Target
 
 SelectionMetric = Literal["mse", "smape"]
 METRICS: tuple[SelectionMetric, ...] = ("mse", "smape")

@@ -22,9 +22,9 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from ingest.datasets.base import Dataset
-from ingest.errors import RelexError
-from ingest.models import Preprocessing, architecture, save_checkpoint
+from relex.ingest.datasets.base import Dataset
+from relex.ingest.errors import RelexError
+from relex.ingest.models import Preprocessing, architecture, save_checkpoint
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ingest.aggregate import (
+from relex.ingest.aggregate import (
     ClassSums,
     LayerPair,
     evidence_shares,
@@ -35,17 +35,17 @@ from ingest.aggregate import (
     rank_descending,
     top_incoming,
 )
-from ingest.attribution import lrp_for
-from ingest.datasets import BaseDataset, absolute_spec, label_mapping, open_dataset
-from ingest.errors import RelexError
-from ingest.evidence import EvidencePath, evidence_paths
-from ingest.explain import pick_device
-from ingest.images import UnreadableImageError
-from ingest.lrp import LRP
-from ingest.lrp.composites import COMPOSITES
-from ingest.lrp.network import Network
-from ingest.models import LoadedModel, load_model
-from queries import (
+from relex.ingest.attribution import lrp_for
+from relex.ingest.datasets import BaseDataset, absolute_spec, label_mapping, open_dataset
+from relex.ingest.errors import RelexError
+from relex.ingest.evidence import EvidencePath, evidence_paths
+from relex.ingest.explain import pick_device
+from relex.ingest.images import UnreadableImageError
+from relex.ingest.lrp import LRP
+from relex.ingest.lrp.composites import COMPOSITES
+from relex.ingest.lrp.network import Network
+from relex.ingest.models import LoadedModel, load_model
+from relex.queries import (
     ClassRelevanceRow,
     ClassRow,
     CriticalPathRow,
@@ -63,7 +63,7 @@ from queries import (
     params_json,
     utc_now,
 )
-from queries import ids as store_ids
+from relex.queries import ids as store_ids
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Open a store with ``open_store()`` (settings from the environment) or construct
 ``EmbeddedStore`` / ``Neo4jStore`` directly; write rows from ``queries.rows``.
 """
 
-from queries.errors import (
+from relex.queries.errors import (
     EngineConflictError,
     InvalidRowError,
     NotFoundError,
@@ -14,7 +14,7 @@ from queries.errors import (
     StoreError,
     StoreInUseError,
 )
-from queries.rows import (
+from relex.queries.rows import (
     ClassRelevanceRow,
     ClassRow,
     CriticalPathRow,
@@ -32,8 +32,8 @@ from queries.rows import (
     params_json,
     utc_now,
 )
-from queries.settings import StoreSettings, open_store
-from queries.store import Counts, GraphStore
+from relex.queries.settings import StoreSettings, open_store
+from relex.queries.store import Counts, GraphStore
 
 __all__ = [
     "ClassRelevanceRow",

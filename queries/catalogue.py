@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
-from queries.errors import NotFoundError
+from relex.queries.errors import NotFoundError
 
 DIALECTS = ("kuzu", "neo4j")
 _SUFFIX = ".cypher"
@@ -19,7 +19,7 @@ _SUFFIX = ".cypher"
 
 @functools.cache
 def _texts() -> dict[str, str]:
-    folder = resources.files("queries").joinpath("cypher")
+    folder = resources.files("relex.queries").joinpath("cypher")
     return {
         entry.name: entry.read_text(encoding="utf-8")
         for entry in folder.iterdir()

@@ -35,9 +35,9 @@ from typing import Any
 
 from neo4j.graph import Node, Path, Relationship
 
-from queries.console_guard import READ_PROCEDURES, WRITE_KEYWORDS, check_text, screen
-from queries.errors import StoreError
-from queries.store import GraphStore
+from relex.queries.console_guard import READ_PROCEDURES, WRITE_KEYWORDS, check_text, screen
+from relex.queries.errors import StoreError
+from relex.queries.store import GraphStore
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MAX_ROWS = 1000

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from queries.errors import CypherSyntaxError, QueryTooComplexError, WriteRefusedError
+from relex.queries.errors import CypherSyntaxError, QueryTooComplexError, WriteRefusedError
 
 MAX_QUERY_CHARS = 20_000
 MAX_TOKENS = 2_000

@@ -36,9 +36,9 @@ from typing import Any, ClassVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from queries import catalogue, frames
-from queries.engines import DEFAULT_ENGINE, load_engine
-from queries.errors import (
+from relex.queries import catalogue, frames
+from relex.queries.engines import DEFAULT_ENGINE, load_engine
+from relex.queries.errors import (
     CypherSyntaxError,
     NotFoundError,
     QueryError,
@@ -48,10 +48,10 @@ from queries.errors import (
     StoreInUseError,
     WriteRefusedError,
 )
-from queries.lock import StoreLock, in_use_error
-from queries.rows import ClassRelevanceRow, FlowBatch, FlowRow, NodeRow, RelevanceRow
-from queries.store import GraphStore, ReadOnlyRows, outdated_error
-from queries.writes import NodeWrite, as_batches, split_relevance
+from relex.queries.lock import StoreLock, in_use_error
+from relex.queries.rows import ClassRelevanceRow, FlowBatch, FlowRow, NodeRow, RelevanceRow
+from relex.queries.store import GraphStore, ReadOnlyRows, outdated_error
+from relex.queries.writes import NodeWrite, as_batches, split_relevance
 
 log = logging.getLogger(__name__)
 

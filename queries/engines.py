@@ -11,7 +11,7 @@ import importlib
 import sys
 from types import ModuleType
 
-from queries.errors import EngineConflictError, StoreError
+from relex.queries.errors import EngineConflictError, StoreError
 
 ENGINES = ("kuzu", "ladybug")
 DEFAULT_ENGINE = "kuzu"

@@ -14,8 +14,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from queries.rows import FlowBatch, NodeRow, RelevanceRow
-from queries.schema import NODE_PROPERTIES, REL_PROPERTIES, PropertyType
+from relex.queries.rows import FlowBatch, NodeRow, RelevanceRow
+from relex.queries.schema import NODE_PROPERTIES, REL_PROPERTIES, PropertyType
 
 ARROW_TYPES: dict[PropertyType, pa.DataType] = {
     "STRING": pa.string(),

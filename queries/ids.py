@@ -6,7 +6,7 @@ rewrites the same rows instead of duplicating them. Names may not contain "/", t
 
 from dataclasses import dataclass
 
-from queries.errors import InvalidRowError
+from relex.queries.errors import InvalidRowError
 
 SEP = "/"
 

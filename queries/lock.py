@@ -6,7 +6,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from queries.errors import StoreInUseError
+from relex.queries.errors import StoreInUseError
 
 
 def lock_path(db_path: Path) -> Path:

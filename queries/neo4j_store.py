@@ -18,9 +18,9 @@ from typing import Any, ClassVar
 import neo4j
 from neo4j.exceptions import ClientError, DriverError, Neo4jError
 
-from queries import catalogue
-from queries.defaults import DEFAULT_BATCH_SIZE
-from queries.errors import (
+from relex.queries import catalogue
+from relex.queries.defaults import DEFAULT_BATCH_SIZE
+from relex.queries.errors import (
     CypherSyntaxError,
     NotFoundError,
     QueryError,
@@ -29,9 +29,9 @@ from queries.errors import (
     StoreError,
     WriteRefusedError,
 )
-from queries.rows import FlowBatch, FlowRow, NodeRow, RelevanceRow
-from queries.store import GraphStore, ReadOnlyRows
-from queries.writes import NodeWrite, as_batches, split_relevance
+from relex.queries.rows import FlowBatch, FlowRow, NodeRow, RelevanceRow
+from relex.queries.store import GraphStore, ReadOnlyRows
+from relex.queries.writes import NodeWrite, as_batches, split_relevance
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from queries import ids
-from queries.errors import InvalidRowError
-from queries.schema import GRAPH_VERSION, LAYER_KINDS, PATH_SIGNS, RUN_STATUSES
+from relex.queries import ids
+from relex.queries.errors import InvalidRowError
+from relex.queries.schema import GRAPH_VERSION, LAYER_KINDS, PATH_SIGNS, RUN_STATUSES
 
 
 def utc_now() -> str:

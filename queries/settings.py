@@ -43,14 +43,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from queries.defaults import DEFAULT_BATCH_SIZE, DEFAULT_PATH
-from queries.engines import DEFAULT_ENGINE, ENGINES
-from queries.errors import StoreError
+from relex.queries.defaults import DEFAULT_BATCH_SIZE, DEFAULT_PATH
+from relex.queries.engines import DEFAULT_ENGINE, ENGINES
+from relex.queries.errors import StoreError
 
 if TYPE_CHECKING:
     import neo4j
 
-    from queries.store import GraphStore
+    from relex.queries.store import GraphStore
 
 BACKENDS = ("embedded", "neo4j")
 DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
@@ -253,7 +253,7 @@ def open_store(
     """
     chosen = settings if settings is not None else StoreSettings.from_env()
     if chosen.backend == "embedded":
-        from queries.embedded import EmbeddedStore
+        from relex.queries.embedded import EmbeddedStore
 
         return EmbeddedStore(
             chosen.path,
@@ -261,7 +261,7 @@ def open_store(
             read_only=read_only,
             buffer_pool_mb=chosen.buffer_pool_mb,
         )
-    from queries.neo4j_store import Neo4jStore
+    from relex.queries.neo4j_store import Neo4jStore
 
     if driver is not None:
         return Neo4jStore(

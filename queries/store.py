@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
-from queries import catalogue
-from queries.errors import NotFoundError, OutdatedGraphError, ReadOnlyStoreError, StoreError
-from queries.rows import FlowBatch, FlowRow, NodeRow, RelevanceRow, RunRow
-from queries.schema import GRAPH_VERSION, NODE_LABELS, REL_TYPES
-from queries.writes import NODE_WRITES, NodeWrite, Requirement, group_nodes
+from relex.queries import catalogue
+from relex.queries.errors import NotFoundError, OutdatedGraphError, ReadOnlyStoreError, StoreError
+from relex.queries.rows import FlowBatch, FlowRow, NodeRow, RelevanceRow, RunRow
+from relex.queries.schema import GRAPH_VERSION, NODE_LABELS, REL_TYPES
+from relex.queries.writes import NODE_WRITES, NodeWrite, Requirement, group_nodes
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from queries import ids
-from queries.rows import (
+from relex.queries import ids
+from relex.queries.rows import (
     ClassRelevanceRow,
     ClassRow,
     CriticalPathRow,

@@ -17,15 +17,15 @@ from typing import Annotated
 
 import typer
 
-from ingest.errors import RelexError
-from ingest.registry import EXPLAIN_METHODS, LRP_METHODS, MODELS
-from queries import StoreError, open_store
-from queries.settings import get_settings
 from relex.cli_cypher import cypher_command
 from relex.cli_demo import demo_command
 from relex.cli_evaluate import evaluate_app
 from relex.cli_query import query_app
 from relex.cli_serve import serve_command
+from relex.ingest.errors import RelexError
+from relex.ingest.registry import EXPLAIN_METHODS, LRP_METHODS, MODELS
+from relex.queries import StoreError, open_store
+from relex.queries.settings import get_settings
 
 app = typer.Typer(
     name="relex",
@@ -78,8 +78,8 @@ def explain(
 ) -> None:
     """Write heatmaps (input beside relevance, and raw .npy) for IMAGES; an unreadable image is
     reported on stderr, the others are still explained, and the exit status is then 2."""
-    from ingest.explain import explain_images
-    from ingest.models import architecture
+    from relex.ingest.explain import explain_images
+    from relex.ingest.models import architecture
 
     if verbose:
         typer.echo(f"preprocessing: {architecture(model).preprocessing.describe()}", err=True)
@@ -143,8 +143,8 @@ def ingest_command(
 ) -> None:
     """Explain a dataset and write per-class relevance graphs to the graph store (resumable).
     A store this command creates is removed again if the run fails before its first class."""
-    from ingest.new_store import removed_unless_committed
-    from ingest.worker import IngestOptions, ingest
+    from relex.ingest.new_store import removed_unless_committed
+    from relex.ingest.worker import IngestOptions, ingest
 
     options = IngestOptions(
         run=run,
@@ -185,8 +185,8 @@ def train(
     seed: Annotated[int, typer.Option()] = 0,
 ) -> None:
     """Train the small CNN on a dataset (a held-out split is never trained on)."""
-    from ingest.datasets import open_dataset
-    from ingest.training import train_small_cnn
+    from relex.ingest.datasets import open_dataset
+    from relex.ingest.training import train_small_cnn
 
     report = train_small_cnn(
         open_dataset(dataset),

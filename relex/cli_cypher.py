@@ -9,10 +9,10 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from ingest.errors import RelexError
-from queries import open_store
-from queries.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, ConsoleResult, run_read_only
-from queries.settings import get_settings
+from relex.ingest.errors import RelexError
+from relex.queries import open_store
+from relex.queries.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, ConsoleResult, run_read_only
+from relex.queries.settings import get_settings
 
 CELL_WIDTH = 60
 

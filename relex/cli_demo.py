@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from queries import RunRow, StoreSettings, open_store
-from queries.settings import Settings, get_settings
+from relex.queries import RunRow, StoreSettings, open_store
+from relex.queries.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from ingest.demo import ExampleQuery
+    from relex.ingest.demo import ExampleQuery
 
 
 def demo_command(
@@ -50,7 +50,7 @@ def demo_command(
     port: Annotated[int | None, typer.Option(help="API port (default: $RELEX_API_PORT).")] = None,
 ) -> None:
     """Synthetic data, a trained small CNN, both datasets in the graph, then the API and page."""
-    from ingest.demo import example_queries, imagenet_runs, ingest_demo, train_demo_model
+    from relex.ingest.demo import example_queries, imagenet_runs, ingest_demo, train_demo_model
 
     settings = get_settings()
     chosen_device = device or settings.device
@@ -114,7 +114,7 @@ def _roots_with(settings: Settings, folders: list[Path]) -> str | None:
 
 def serve_api(settings: Settings) -> None:
     """Run the API and page on ``settings`` until interrupted."""
-    from api.server import serve
+    from relex.api.server import serve
 
     serve(settings)
 

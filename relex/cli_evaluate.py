@@ -10,9 +10,14 @@ from typing import Annotated
 
 import typer
 
-from ingest.errors import RelexError
-from ingest.registry import DEFAULT_EVALUATION_METHODS, EVALUATION_METHODS, EXPERIMENTS, METRICS
-from queries import StoreSettings, open_store
+from relex.ingest.errors import RelexError
+from relex.ingest.registry import (
+    DEFAULT_EVALUATION_METHODS,
+    EVALUATION_METHODS,
+    EXPERIMENTS,
+    METRICS,
+)
+from relex.queries import StoreSettings, open_store
 
 ALL_DEFAULT_METHODS = ",".join(DEFAULT_EVALUATION_METHODS)
 ALL_METRICS = ",".join(METRICS)
@@ -54,7 +59,7 @@ def evaluate(
 ) -> None:
     """Score --run's model on its dataset with each method and metric; write the report and store
     the scores on the Run node. Or: relex evaluate experiment NAME."""
-    from ingest.evaluation.commands import EvaluationSettings, evaluate_run, parse_list
+    from relex.ingest.evaluation.commands import EvaluationSettings, evaluate_run, parse_list
 
     settings = EvaluationSettings(
         methods=parse_list(methods),
@@ -105,7 +110,7 @@ def experiment(
     report: ReportOption = Path("relex-report"),
 ) -> None:
     """Run one experiment (the options before 'experiment' set methods, limit, device, ...)."""
-    from ingest.evaluation.commands import EvaluationSettings, parse_list, run_experiment
+    from relex.ingest.evaluation.commands import EvaluationSettings, parse_list, run_experiment
 
     settings = context.obj if isinstance(context.obj, EvaluationSettings) else EvaluationSettings()
     try:

@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from queries import GraphStore, open_store
-from queries.analysis import (
+from relex.queries import GraphStore, open_store
+from relex.queries.analysis import (
     ClassComparison,
     CriticalPaths,
     compare_classes,
@@ -29,7 +29,7 @@ from queries.analysis import (
     subgraph,
     top_neurons,
 )
-from queries.settings import get_settings
+from relex.queries.settings import get_settings
 
 query_app = typer.Typer(
     help="Ask the graph: top neurons, critical paths, comparisons, subgraphs, neurons.",

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from queries.settings import get_settings
+from relex.queries.settings import get_settings
 
 
 def serve_command(
@@ -21,7 +21,7 @@ def serve_command(
 ) -> None:
     """Serve the API and the web page (127.0.0.1:8000 by default) over the graph store; prints
     the page's URL with its access token."""
-    from api.server import serve
+    from relex.api.server import serve
 
     changes: dict[str, object] = {"api_host": host, "api_port": port, "store_path": store}
     settings = get_settings().model_copy(

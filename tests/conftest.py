@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from ingest.datasets import open_dataset
-from ingest.models import LoadedModel, load_model
-from ingest.training import train_small_cnn
+from relex.ingest.datasets import open_dataset
+from relex.ingest.models import LoadedModel, load_model
+from relex.ingest.training import train_small_cnn
 from tests.helpers import randomised
 
 TRAIN_SPEC = "synthetic:shapes-a?size=28&grey=1&n=600&seed=11"

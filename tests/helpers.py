@@ -13,9 +13,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ingest.datasets import SHAPE_CLASSES
-from ingest.models import LoadedModel, load_model, save_checkpoint, small_cnn
-from ingest.worker import IngestOptions
+from relex.ingest.datasets import SHAPE_CLASSES
+from relex.ingest.models import LoadedModel, load_model, save_checkpoint, small_cnn
+from relex.ingest.worker import IngestOptions
 
 SHAPES_DATASET = "synthetic:shapes-a?n=60&seed=3"
 

@@ -12,8 +12,8 @@ import pytest
 import torch
 from PIL import Image
 
-from ingest.lrp import LRP, composite_by_name
-from ingest.models import load_model, save_checkpoint
+from relex.ingest.lrp import LRP, composite_by_name
+from relex.ingest.models import load_model, save_checkpoint
 from tests.image_files import claimed_png
 
 RELEX = [sys.executable, "-m", "relex"]

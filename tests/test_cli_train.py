@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingest.datasets import SHAPE_CLASSES
-from ingest.models import load_model
+from relex.ingest.datasets import SHAPE_CLASSES
+from relex.ingest.models import load_model
 
 RELEX = [sys.executable, "-m", "relex"]
 

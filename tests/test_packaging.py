@@ -71,7 +71,7 @@ def test_query_and_cypher_load_no_torch_and_no_api(tmp_path: Path) -> None:
     ):
         code, modules = loaded_by(*arguments)
         assert code == 2  # no such store: one error line
-        assert any(name.endswith("queries.store") for name in modules)
+        assert any(name.endswith("relex.queries.store") for name in modules)
         assert heavy(modules) == []
 
 

@@ -3,14 +3,14 @@ every model an architecture, every metric and experiment one the evaluation runs
 
 from __future__ import annotations
 
-from ingest.evaluation.commands import EXPERIMENTS as RUN_EXPERIMENTS
-from ingest.evaluation.experiments import METRICS as SCORED_METRICS
-from ingest.evaluation.methods import METHODS as EVALUATED
-from ingest.evaluation.methods import make_explainer
-from ingest.explain import METHODS as EXPLAINED
-from ingest.lrp.composites import COMPOSITES
-from ingest.models import ARCHITECTURES, load_model
-from ingest.registry import (
+from relex.ingest.evaluation.commands import EXPERIMENTS as RUN_EXPERIMENTS
+from relex.ingest.evaluation.experiments import METRICS as SCORED_METRICS
+from relex.ingest.evaluation.methods import METHODS as EVALUATED
+from relex.ingest.evaluation.methods import make_explainer
+from relex.ingest.explain import METHODS as EXPLAINED
+from relex.ingest.lrp.composites import COMPOSITES
+from relex.ingest.models import ARCHITECTURES, load_model
+from relex.ingest.registry import (
     EVALUATION_METHODS,
     EXPERIMENTS,
     EXPLAIN_METHODS,

@@ -14,10 +14,10 @@ import torch
 import torchvision
 from PIL import Image
 
-from ingest.errors import RelexError
-from ingest.lrp import LRP
-from ingest.lrp.composites import epsilon_plus_flat
-from ingest.models import load_model, save_checkpoint
+from relex.ingest.errors import RelexError
+from relex.ingest.lrp import LRP
+from relex.ingest.lrp.composites import epsilon_plus_flat
+from relex.ingest.models import load_model, save_checkpoint
 
 RELEX = [sys.executable, "-m", "relex"]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from queries import StoreError, StoreSettings
-from queries.settings import Settings, SettingsError, get_settings
+from relex.queries import StoreError, StoreSettings
+from relex.queries.settings import Settings, SettingsError, get_settings
 
 VARIABLES = (
     "RELEX_STORE_BACKEND",

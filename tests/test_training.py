@@ -9,10 +9,15 @@ import pytest
 import torch
 from PIL import Image
 
-from ingest.datasets import ImageFolderDataset, open_dataset, synthetic_dataset, write_idx_pair
-from ingest.errors import RelexError
-from ingest.models import load_model
-from ingest.training import train_small_cnn
+from relex.ingest.datasets import (
+    ImageFolderDataset,
+    open_dataset,
+    synthetic_dataset,
+    write_idx_pair,
+)
+from relex.ingest.errors import RelexError
+from relex.ingest.models import load_model
+from relex.ingest.training import train_small_cnn
 
 
 def test_smoke_run_saves_a_checkpoint_load_model_reads(tmp_path: Path) -> None:

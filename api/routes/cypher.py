@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.schemas import CypherOut, CypherRequest
-from api.state import Store
-from queries.console import run_read_only
+from relex.api.schemas import CypherOut, CypherRequest
+from relex.api.state import Store
+from relex.queries.console import run_read_only
 
 router = APIRouter(prefix="/api", tags=["cypher"])
 

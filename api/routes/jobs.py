@@ -7,11 +7,11 @@ import dataclasses
 
 from fastapi import APIRouter, status
 
-from api.auth import Authorized
-from api.jobs import Job
-from api.schemas import JobOut, JobRequest
-from api.state import State
-from ingest.worker import IngestOptions
+from relex.api.auth import Authorized
+from relex.api.jobs import Job
+from relex.api.schemas import JobOut, JobRequest
+from relex.api.state import State
+from relex.ingest.worker import IngestOptions
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"], dependencies=[Authorized])
 

@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.schemas import SubgraphOut
-from api.state import Store
-from queries import analysis
-from queries.analysis import (
+from relex.api.schemas import SubgraphOut
+from relex.api.state import Store
+from relex.queries import analysis
+from relex.queries.analysis import (
     ClassComparison,
     ClassInfo,
     CriticalPaths,

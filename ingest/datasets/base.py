@@ -13,9 +13,9 @@ import torch
 import torchvision.transforms.functional as TF
 from PIL import Image
 
-from ingest.errors import RelexError
-from ingest.images import UnreadableImageError
-from ingest.models import Preprocessing
+from relex.ingest.errors import RelexError
+from relex.ingest.images import UnreadableImageError
+from relex.ingest.models import Preprocessing
 
 log = logging.getLogger(__name__)
 

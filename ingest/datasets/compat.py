@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ingest.datasets.base import Dataset
-from ingest.errors import RelexError
+from relex.ingest.datasets.base import Dataset
+from relex.ingest.errors import RelexError
 
 
 def label_mapping(dataset: Dataset, model_classes: tuple[str, ...]) -> dict[int, int]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ingest.datasets.arrays import ArrayDataset
-from ingest.datasets.mnist import MNIST_CLASSES
-from ingest.errors import RelexError
+from relex.ingest.datasets.arrays import ArrayDataset
+from relex.ingest.datasets.mnist import MNIST_CLASSES
+from relex.ingest.errors import RelexError
 
 
 def open_digits() -> ArrayDataset:

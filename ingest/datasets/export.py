@@ -9,8 +9,8 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from ingest.datasets.base import BaseDataset, UnreadableImageError
-from ingest.errors import RelexError
+from relex.ingest.datasets.base import BaseDataset, UnreadableImageError
+from relex.ingest.errors import RelexError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.errors import RelexError
+from relex.ingest.errors import RelexError
 
 _DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(np.uint8),

@@ -16,15 +16,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ingest.datasets.base import BaseDataset, Sample
-from ingest.datasets.imagenet import (
+from relex.ingest.datasets.base import BaseDataset, Sample
+from relex.ingest.datasets.imagenet import (
     WNID_PATTERN,
     imagenet_class_names,
     imagenet_wnids,
     wnid_index,
 )
-from ingest.errors import RelexError
-from ingest.images import decode_image
+from relex.ingest.errors import RelexError
+from relex.ingest.images import decode_image
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,9 @@ WNID_PATTERN = re.compile(r"n\d{8}")
 @cache
 def imagenet_wnids() -> tuple[str, ...]:
     """The wnids of ImageNet-1k's classes; position = class index (sorted wnids)."""
-    text = resources.files("ingest.datasets").joinpath("imagenet_wnids.txt").read_text("ascii")
+    text = (
+        resources.files("relex.ingest.datasets").joinpath("imagenet_wnids.txt").read_text("ascii")
+    )
     wnids = tuple(text.split())
     if len(wnids) != 1000 or list(wnids) != sorted(wnids):
         raise RuntimeError("imagenet_wnids.txt is damaged: expected 1,000 sorted wnids")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.datasets.mnist import write_idx_pair
-from ingest.errors import RelexError
+from relex.ingest.datasets.mnist import write_idx_pair
+from relex.ingest.errors import RelexError
 
 log = logging.getLogger(__name__)
 

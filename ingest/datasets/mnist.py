@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.datasets.arrays import ArrayDataset
-from ingest.datasets.idx import read_idx, write_idx
-from ingest.errors import RelexError
+from relex.ingest.datasets.arrays import ArrayDataset
+from relex.ingest.datasets.idx import read_idx, write_idx
+from relex.ingest.errors import RelexError
 
 log = logging.getLogger(__name__)
 

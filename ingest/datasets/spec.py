@@ -24,12 +24,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.datasets.base import BaseDataset
-from ingest.datasets.digits import open_digits
-from ingest.datasets.imagefolder import ImageFolderDataset
-from ingest.datasets.mnist import open_mnist
-from ingest.datasets.synthetic import synthetic_dataset
-from ingest.errors import RelexError
+from relex.ingest.datasets.base import BaseDataset
+from relex.ingest.datasets.digits import open_digits
+from relex.ingest.datasets.imagefolder import ImageFolderDataset
+from relex.ingest.datasets.mnist import open_mnist
+from relex.ingest.datasets.synthetic import synthetic_dataset
+from relex.ingest.errors import RelexError
 
 PARAMETERS: dict[str, frozenset[str]] = {
     "imagefolder": frozenset({"split", "masks"}),

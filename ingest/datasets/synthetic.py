@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.datasets.arrays import ArrayDataset
-from ingest.errors import RelexError
+from relex.ingest.datasets.arrays import ArrayDataset
+from relex.ingest.errors import RelexError
 
 SHAPE_CLASSES = ("checker", "cross", "disk", "square", "stripes", "triangle")
 

@@ -1,8 +1,13 @@
 """Evaluation of explanations: metrics, the methods compared, experiments and the report."""
 
-from ingest.evaluation.commands import EXPERIMENTS, EvaluationSettings, evaluate_run, run_experiment
-from ingest.evaluation.data import EvaluationData, load_evaluation_data
-from ingest.evaluation.experiments import (
+from relex.ingest.evaluation.commands import (
+    EXPERIMENTS,
+    EvaluationSettings,
+    evaluate_run,
+    run_experiment,
+)
+from relex.ingest.evaluation.data import EvaluationData, load_evaluation_data
+from relex.ingest.evaluation.experiments import (
     METRICS,
     Evaluation,
     MethodScores,
@@ -13,7 +18,7 @@ from ingest.evaluation.experiments import (
     robustness_experiment,
     selection_experiment,
 )
-from ingest.evaluation.methods import DEFAULT_METHODS, METHODS, make_explainer
+from relex.ingest.evaluation.methods import DEFAULT_METHODS, METHODS, make_explainer
 
 __all__ = [
     "DEFAULT_METHODS",

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import RelexError
-from ingest.evaluation.data import EvaluationData, load_evaluation_data
-from ingest.evaluation.experiments import (
+from relex.ingest.errors import RelexError
+from relex.ingest.evaluation.data import EvaluationData, load_evaluation_data
+from relex.ingest.evaluation.experiments import (
     DEFAULT_METRICS,
     Evaluation,
     artefact_experiment,
@@ -22,14 +22,14 @@ from ingest.evaluation.experiments import (
     robustness_experiment,
     selection_experiment,
 )
-from ingest.evaluation.methods import DEFAULT_METHODS, check_methods
-from ingest.evaluation.report import Report
-from ingest.evaluation.scores import scores_document, store_scores
-from ingest.explain import pick_device
-from ingest.lrp.composites import COMPOSITES
-from ingest.models import LoadedModel, load_model
-from ingest.registry import EXPERIMENTS
-from queries import GraphStore
+from relex.ingest.evaluation.methods import DEFAULT_METHODS, check_methods
+from relex.ingest.evaluation.report import Report
+from relex.ingest.evaluation.scores import scores_document, store_scores
+from relex.ingest.explain import pick_device
+from relex.ingest.lrp.composites import COMPOSITES
+from relex.ingest.models import LoadedModel, load_model
+from relex.ingest.registry import EXPERIMENTS
+from relex.queries import GraphStore
 
 log = logging.getLogger(__name__)
 

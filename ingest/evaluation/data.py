@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from ingest.datasets import open_dataset
-from ingest.errors import RelexError
-from ingest.models import Preprocessing
+from relex.ingest.datasets import open_dataset
+from relex.ingest.errors import RelexError
+from relex.ingest.models import Preprocessing
 
 
 @dataclass(frozen=True)

@@ -13,17 +13,17 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ingest.aggregate import evidence_shares, outflow_totals
-from ingest.attribution import lrp_for
-from ingest.errors import RelexError
-from ingest.evaluation import metrics as m
-from ingest.evaluation.data import EvaluationData
-from ingest.evaluation.methods import check_methods, make_explainer
-from ingest.lrp.network import Network
-from ingest.models import LoadedModel
-from ingest.registry import LOCALISATION_METRICS, METRICS
-from ingest.selection import selection_curve
-from queries.analysis.paths import LayerEdges, k_best_paths
+from relex.ingest.aggregate import evidence_shares, outflow_totals
+from relex.ingest.attribution import lrp_for
+from relex.ingest.errors import RelexError
+from relex.ingest.evaluation import metrics as m
+from relex.ingest.evaluation.data import EvaluationData
+from relex.ingest.evaluation.methods import check_methods, make_explainer
+from relex.ingest.lrp.network import Network
+from relex.ingest.models import LoadedModel
+from relex.ingest.registry import LOCALISATION_METRICS, METRICS
+from relex.ingest.selection import selection_curve
+from relex.queries.analysis.paths import LayerEdges, k_best_paths
 
 LOCALISATION = LOCALISATION_METRICS
 DEFAULT_METRICS = METRICS

@@ -9,12 +9,12 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from ingest.attribution import lrp_for
-from ingest.errors import RelexError
-from ingest.lrp import Gradient, GradientXInput, IntegratedGradients
-from ingest.lrp.composites import COMPOSITES
-from ingest.models import Preprocessing
-from ingest.registry import DEFAULT_EVALUATION_METHODS, EVALUATION_METHODS
+from relex.ingest.attribution import lrp_for
+from relex.ingest.errors import RelexError
+from relex.ingest.lrp import Gradient, GradientXInput, IntegratedGradients
+from relex.ingest.lrp.composites import COMPOSITES
+from relex.ingest.models import Preprocessing
+from relex.ingest.registry import DEFAULT_EVALUATION_METHODS, EVALUATION_METHODS
 
 Explainer = Callable[[Tensor, Tensor], Tensor]
 """``(inputs (batch, C, H, W), target classes (batch,)) -> heatmap`` of the inputs' shape."""

@@ -24,8 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ingest.errors import RelexError
-from queries.analysis.stats import spearman
+from relex.ingest.errors import RelexError
+from relex.queries.analysis.stats import spearman
 
 PerturbationOrder = Literal["morf", "random"]
 """``morf``: most relevant region first; ``random``: a random order of the regions."""

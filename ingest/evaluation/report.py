@@ -8,7 +8,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from ingest.evaluation.experiments import (
+from relex.ingest.evaluation.experiments import (
     ArtefactRow,
     Evaluation,
     RandomisationResult,

@@ -11,8 +11,8 @@ import json
 import math
 from typing import Any
 
-from ingest.evaluation.experiments import Evaluation
-from queries import GraphStore, NotFoundError, QueryError, utc_now
+from relex.ingest.evaluation.experiments import Evaluation
+from relex.queries import GraphStore, NotFoundError, QueryError, utc_now
 
 
 def scores_document(evaluation: Evaluation) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The LRP engine: rules, composites, the forward/backward passes and the attribution methods."""
 
-from ingest.lrp.composites import Composite, composite_by_name
-from ingest.lrp.methods import (
+from relex.ingest.lrp.composites import Composite, composite_by_name
+from relex.ingest.lrp.methods import (
     LRP,
     Attribution,
     DeconvNet,
@@ -9,7 +9,7 @@ from ingest.lrp.methods import (
     GradientXInput,
     IntegratedGradients,
 )
-from ingest.lrp.network import INPUT_LAYER, Network
+from relex.ingest.lrp.network import INPUT_LAYER, Network
 
 __all__ = [
     "INPUT_LAYER",

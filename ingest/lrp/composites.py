@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from torch import Tensor
 
-from ingest.errors import RelexError
-from ingest.lrp.rules import (
+from relex.ingest.errors import RelexError
+from relex.ingest.lrp.rules import (
     AlphaBeta,
     Epsilon,
     Flat,

@@ -25,10 +25,10 @@ import torch.nn.functional as F
 import torch.nn.grad
 from torch import Tensor, nn
 
-from ingest.errors import RelexError
-from ingest.lrp.composites import Composite
-from ingest.lrp.network import INPUT_LAYER, NETWORK_INPUT, Network, Step
-from ingest.lrp.rules import PoolingRule, Rule, stabilise
+from relex.ingest.errors import RelexError
+from relex.ingest.lrp.composites import Composite
+from relex.ingest.lrp.network import INPUT_LAYER, NETWORK_INPUT, Network, Step
+from relex.ingest.lrp.rules import PoolingRule, Rule, stabilise
 
 NeuronSelection = Sequence[int] | Tensor
 """Neurons of one layer: indices, or a (n,) / (batch, n) boolean or float mask."""

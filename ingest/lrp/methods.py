@@ -16,9 +16,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ingest.errors import RelexError
-from ingest.lrp.composites import Composite
-from ingest.lrp.engine import (
+from relex.ingest.errors import RelexError
+from relex.ingest.lrp.composites import Composite
+from relex.ingest.lrp.engine import (
     LayerOps,
     NeuronSelection,
     Trace,
@@ -28,7 +28,7 @@ from ingest.lrp.engine import (
     selection_masks,
     unpool_max,
 )
-from ingest.lrp.network import NETWORK_INPUT, Network
+from relex.ingest.lrp.network import NETWORK_INPUT, Network
 
 Target = int | Tensor | list[int] | None
 """The class to explain: None (the prediction), one class for all images, or one per image."""

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
-from ingest.errors import RelexError
+from relex.ingest.errors import RelexError
 
 StepKind = Literal["conv", "linear", "relu", "maxpool", "avgpool", "flatten", "identity", "add"]
 INPUT_LAYER = "input"

@@ -5,12 +5,12 @@ dataclasses (``queries.analysis.results``); the same function works on the embed
 ``queries.errors.NotFoundError``; out-of-range arguments ``InvalidArgumentError``.
 """
 
-from queries.analysis.compare import compare_classes, compare_datasets
-from queries.analysis.critical import critical_paths
-from queries.analysis.errors import InvalidArgumentError
-from queries.analysis.lookup import list_classes, list_layers, list_runs
-from queries.analysis.neurons import neuron_detail, top_neurons
-from queries.analysis.results import (
+from relex.queries.analysis.compare import compare_classes, compare_datasets
+from relex.queries.analysis.critical import critical_paths
+from relex.queries.analysis.errors import InvalidArgumentError
+from relex.queries.analysis.lookup import list_classes, list_layers, list_runs
+from relex.queries.analysis.neurons import neuron_detail, top_neurons
+from relex.queries.analysis.results import (
     ClassComparison,
     ClassEdge,
     ClassInfo,
@@ -28,7 +28,7 @@ from queries.analysis.results import (
     Subgraph,
     SubgraphNode,
 )
-from queries.analysis.subgraph import subgraph
+from relex.queries.analysis.subgraph import subgraph
 
 QUERY_NAMES = (
     "list_runs",

@@ -16,17 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from queries.analysis.lookup import ClassScope, class_scope, list_classes, positive
-from queries.analysis.results import (
+from relex.queries.analysis.lookup import ClassScope, class_scope, list_classes, positive
+from relex.queries.analysis.results import (
     ClassComparison,
     ClassInfo,
     DatasetComparison,
     LayerComparison,
     mean_over,
 )
-from queries.analysis.stats import jaccard, spearman, top_k
-from queries.ids import SEP, neuron_id, parse_neuron_id
-from queries.store import GraphStore
+from relex.queries.analysis.stats import jaccard, spearman, top_k
+from relex.queries.ids import SEP, neuron_id, parse_neuron_id
+from relex.queries.store import GraphStore
 
 
 @dataclass(frozen=True)

@@ -28,19 +28,19 @@ from typing import Any
 
 import numpy as np
 
-from queries.analysis.errors import InvalidArgumentError
-from queries.analysis.lookup import (
+from relex.queries.analysis.errors import InvalidArgumentError
+from relex.queries.analysis.lookup import (
     class_scope,
     layer_named,
     neuron_in,
     positive,
 )
-from queries.analysis.neurons import edge_of
-from queries.analysis.paths import LayerEdges, k_best_paths
-from queries.analysis.results import CriticalPaths, Edge, LayerInfo, Path
-from queries.ids import neuron_id, parse_neuron_id
-from queries.schema import PATH_SIGNS
-from queries.store import GraphStore
+from relex.queries.analysis.neurons import edge_of
+from relex.queries.analysis.paths import LayerEdges, k_best_paths
+from relex.queries.analysis.results import CriticalPaths, Edge, LayerInfo, Path
+from relex.queries.ids import neuron_id, parse_neuron_id
+from relex.queries.schema import PATH_SIGNS
+from relex.queries.store import GraphStore
 
 FRONTIER_LIMIT = 64
 """Look up the edges of at most this many neurons one by one; pull whole layers beyond it."""

@@ -1,6 +1,6 @@
 """Errors of the query functions beyond ``queries.errors`` (unknown ids are NotFoundError)."""
 
-from queries.errors import StoreError
+from relex.queries.errors import StoreError
 
 
 class InvalidArgumentError(StoreError, ValueError):

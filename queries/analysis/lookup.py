@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from queries.analysis.errors import InvalidArgumentError
-from queries.analysis.results import ClassInfo, LayerInfo, RunInfo
-from queries.errors import NotFoundError
-from queries.ids import SEP
-from queries.rows import RunRow
-from queries.store import GraphStore
+from relex.queries.analysis.errors import InvalidArgumentError
+from relex.queries.analysis.results import ClassInfo, LayerInfo, RunInfo
+from relex.queries.errors import NotFoundError
+from relex.queries.ids import SEP
+from relex.queries.rows import RunRow
+from relex.queries.store import GraphStore
 
 
 def positive(name: str, value: int) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from queries.analysis.lookup import class_scope, layer_named, layers_of, neuron_in, positive
-from queries.analysis.results import (
+from relex.queries.analysis.lookup import class_scope, layer_named, layers_of, neuron_in, positive
+from relex.queries.analysis.results import (
     ClassEdge,
     ClassRank,
     Edge,
@@ -13,7 +13,7 @@ from queries.analysis.results import (
     NeuronDetail,
     RankedNeuron,
 )
-from queries.store import GraphStore
+from relex.queries.store import GraphStore
 
 
 def top_neurons(

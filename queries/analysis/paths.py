@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from queries.analysis.errors import InvalidArgumentError
+from relex.queries.analysis.errors import InvalidArgumentError
 
 TIE_DECIMALS = 9
 """Costs are compared rounded to this many decimals, so float noise never breaks a tie."""

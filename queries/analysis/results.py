@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from queries.analysis.paths import path_score
+from relex.queries.analysis.paths import path_score
 
 
 @dataclass(frozen=True, slots=True)

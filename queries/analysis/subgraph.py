@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from queries.analysis.errors import InvalidArgumentError
-from queries.analysis.lookup import class_scope, neuron_in, positive
-from queries.analysis.neurons import edge_of
-from queries.analysis.results import Edge, Subgraph, SubgraphNode
-from queries.ids import parse_neuron_id
-from queries.store import GraphStore
+from relex.queries.analysis.errors import InvalidArgumentError
+from relex.queries.analysis.lookup import class_scope, neuron_in, positive
+from relex.queries.analysis.neurons import edge_of
+from relex.queries.analysis.results import Edge, Subgraph, SubgraphNode
+from relex.queries.ids import parse_neuron_id
+from relex.queries.store import GraphStore
 
 
 def subgraph(

@@ -11,11 +11,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from ingest.worker import IngestOptions, ingest
-from queries import GraphStore, RunRow
-from queries.embedded import EmbeddedStore
-from queries.settings import Settings
+from relex.api.app import create_app
+from relex.ingest.worker import IngestOptions, ingest
+from relex.queries import GraphStore, RunRow
+from relex.queries.embedded import EmbeddedStore
+from relex.queries.settings import Settings
 from tests.helpers import SHAPES_DATASET, shapes_checkpoint, small_run_options
 
 DATASET = SHAPES_DATASET

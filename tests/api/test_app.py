@@ -6,7 +6,7 @@ import json
 
 from fastapi.testclient import TestClient
 
-from api.app import WEB, FiniteJSONResponse
+from relex.api.app import WEB, FiniteJSONResponse
 
 
 def test_openapi_lists_every_route(client: TestClient) -> None:

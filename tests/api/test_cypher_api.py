@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from queries.console import run_read_only
+from relex.queries.console import run_read_only
 from tests.api.conftest import ApiRun
 
 

@@ -16,8 +16,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.app import create_app
-from queries import GraphStore
+from relex.api.app import create_app
+from relex.queries import GraphStore
 from tests.api.conftest import ApiRun, settings_for
 
 

@@ -28,12 +28,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from api.app import create_app
-from api.server import announce
-from queries import DatasetRow, ModelRow, RunRow
-from queries.embedded import EmbeddedStore
-from queries.rows import params_json
-from queries.settings import Settings
+from relex.api.app import create_app
+from relex.api.server import announce
+from relex.queries import DatasetRow, ModelRow, RunRow
+from relex.queries.embedded import EmbeddedStore
+from relex.queries.rows import params_json
+from relex.queries.settings import Settings
 from tests.api.conftest import ApiRun, settings_for
 
 
@@ -213,7 +213,7 @@ def test_binding_beyond_loopback_is_warned_about(
         settings = settings_for(tmp_path, RELEX_API_HOST=host)
         app: FastAPI = create_app(settings, store=api_run.store)
         caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="api.server"):
+        with caplog.at_level(logging.WARNING, logger="relex.api.server"):
             announce(app, settings)
         assert ("reachable from other machines" in caplog.text) is warned, host
 

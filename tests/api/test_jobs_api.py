@@ -16,12 +16,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.jobs import JobManager, Progress
-from ingest.worker import IngestOptions
-from queries import GraphStore
-from queries.embedded import EmbeddedStore
-from queries.settings import Settings
+from relex.api.app import create_app
+from relex.api.jobs import JobManager, Progress
+from relex.ingest.worker import IngestOptions
+from relex.queries import GraphStore
+from relex.queries.embedded import EmbeddedStore
+from relex.queries.settings import Settings
 from tests.api.conftest import DATASET, settings_for
 
 

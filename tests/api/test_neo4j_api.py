@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from ingest.worker import ingest
-from queries import GraphStore, analysis
+from relex.api.app import create_app
+from relex.ingest.worker import ingest
+from relex.queries import GraphStore, analysis
 from tests.api.conftest import ApiRun, settings_for
 from tests.store.conftest import neo4j_store, require_backend
 

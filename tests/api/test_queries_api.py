@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from queries import analysis
+from relex.queries import analysis
 from tests.api.conftest import ApiRun
 
 

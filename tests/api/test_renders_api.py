@@ -17,16 +17,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from api.renders import render_params
-from ingest.datasets import BaseDataset, open_dataset
-from ingest.errors import RelexError
-from ingest.lrp import LRP, DeconvNet, composite_by_name
-from ingest.models import LoadedModel, load_model
-from ingest.render import heatmap_rgb
-from ingest.selection import conditional_heatmap
-from queries import analysis
-from queries import ids as store_ids
-from queries.rows import RunRow
+from relex.api.renders import render_params
+from relex.ingest.datasets import BaseDataset, open_dataset
+from relex.ingest.errors import RelexError
+from relex.ingest.lrp import LRP, DeconvNet, composite_by_name
+from relex.ingest.models import LoadedModel, load_model
+from relex.ingest.render import heatmap_rgb
+from relex.ingest.selection import conditional_heatmap
+from relex.queries import analysis
+from relex.queries import ids as store_ids
+from relex.queries.rows import RunRow
 from tests.api.conftest import DATASET, ApiRun
 
 SELECTED = {"conv2_1": [3, 7], "fc4": [16, 79, 5]}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from queries.embedded import EmbeddedStore
+from relex.queries.embedded import EmbeddedStore
 from tests.store.conftest import ENGINE
 from tests.store.synthetic import SmallRun, small_run
 

@@ -13,9 +13,9 @@ import sys
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from queries.console import execute_read_only, run_read_only
-from queries.embedded import EmbeddedStore
-from queries.errors import StoreError
+from relex.queries.console import execute_read_only, run_read_only
+from relex.queries.embedded import EmbeddedStore
+from relex.queries.errors import StoreError
 
 WORDS = [
     "MATCH",

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import RelexError
-from queries.console import ConsoleResult
-from queries.embedded import EmbeddedStore
 from relex.cli import main
 from relex.cli_cypher import format_table, parse_params
+from relex.ingest.errors import RelexError
+from relex.queries.console import ConsoleResult
+from relex.queries.embedded import EmbeddedStore
 from tests.store.conftest import ENGINE
 from tests.store.synthetic import SmallRun
 

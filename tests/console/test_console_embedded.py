@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from queries.console import execute_read_only, run_read_only
-from queries.embedded import EmbeddedStore
-from queries.errors import (
+from relex.queries.console import execute_read_only, run_read_only
+from relex.queries.embedded import EmbeddedStore
+from relex.queries.errors import (
     CypherSyntaxError,
     QueryTimeoutError,
     StoreError,

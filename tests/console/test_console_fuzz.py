@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from queries.embedded import EmbeddedStore
+from relex.queries.embedded import EmbeddedStore
 from tests.store.conftest import ENGINE
 from tests.store.synthetic import SmallRun
 

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from queries.console import execute_read_only, run_read_only
-from queries.errors import CypherSyntaxError, QueryTimeoutError, StoreError, WriteRefusedError
-from queries.neo4j_store import Neo4jStore
+from relex.queries.console import execute_read_only, run_read_only
+from relex.queries.errors import CypherSyntaxError, QueryTimeoutError, StoreError, WriteRefusedError
+from relex.queries.neo4j_store import Neo4jStore
 from tests.store.conftest import neo4j_store, require_backend
 from tests.store.synthetic import SmallRun, small_run
 

@@ -19,10 +19,10 @@ import pytest
 from neo4j.exceptions import Neo4jError
 from neo4j.graph import Graph, Node, Path, Relationship
 
-from queries import catalogue
-from queries.console import execute_read_only, run_read_only
-from queries.errors import CypherSyntaxError, QueryTimeoutError, WriteRefusedError
-from queries.neo4j_store import Neo4jStore
+from relex.queries import catalogue
+from relex.queries.console import execute_read_only, run_read_only
+from relex.queries.errors import CypherSyntaxError, QueryTimeoutError, WriteRefusedError
+from relex.queries.neo4j_store import Neo4jStore
 
 WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP|LOAD|FOREACH)\b|apoc\.create", re.I)
 COUNT_NODES = catalogue.load("count_nodes", "neo4j")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from queries.console import ConsoleResult, execute_read_only, run_read_only
-from queries.embedded import EmbeddedStore
-from queries.errors import WriteRefusedError
+from relex.queries.console import ConsoleResult, execute_read_only, run_read_only
+from relex.queries.embedded import EmbeddedStore
+from relex.queries.errors import WriteRefusedError
 from tests.store.conftest import ENGINE
 from tests.store.synthetic import SmallRun
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from queries.console import execute_read_only, run_read_only
-from queries.console_guard import MAX_NESTING, MAX_QUERY_CHARS, MAX_TOKENS
-from queries.embedded import EmbeddedStore
-from queries.errors import QueryTimeoutError, QueryTooComplexError, StoreError
+from relex.queries.console import execute_read_only, run_read_only
+from relex.queries.console_guard import MAX_NESTING, MAX_QUERY_CHARS, MAX_TOKENS
+from relex.queries.embedded import EmbeddedStore
+from relex.queries.errors import QueryTimeoutError, QueryTooComplexError, StoreError
 from tests.console.test_console_embedded import SLOW
 from tests.store.conftest import ENGINE
 from tests.store.synthetic import SmallRun
@@ -45,9 +45,9 @@ if limit:
             super().__init__(*args, max_db_size=1 << 30, **kwargs)
     kuzu.Database = Bounded
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-from queries.console import execute_read_only, run_read_only
-from queries.embedded import EmbeddedStore
-from queries.errors import StoreError
+from relex.queries.console import execute_read_only, run_read_only
+from relex.queries.embedded import EmbeddedStore
+from relex.queries.errors import StoreError
 answers = []
 with EmbeddedStore(sys.argv[1], engine=sys.argv[2], buffer_pool_mb=int(sys.argv[5])) as store:
     for text in json.loads(sys.argv[3]):

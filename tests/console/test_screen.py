@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from queries.console import READ_PROCEDURES, screen
-from queries.errors import CypherSyntaxError, QueryTooComplexError, WriteRefusedError
+from relex.queries.console import READ_PROCEDURES, screen
+from relex.queries.errors import CypherSyntaxError, QueryTooComplexError, WriteRefusedError
 
 REFUSED = {
     "CREATE (:Model {id: 'x'})": "CREATE",

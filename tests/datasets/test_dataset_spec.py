@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.datasets import (
+from relex.ingest.datasets import (
     BaseDataset,
     Dataset,
     absolute_spec,
@@ -20,8 +20,8 @@ from ingest.datasets import (
     synthetic_dataset,
     wnid_index,
 )
-from ingest.errors import RelexError
-from ingest.models import architecture
+from relex.ingest.errors import RelexError
+from relex.ingest.models import architecture
 
 
 def test_absolute_spec_names_folders_from_anywhere(

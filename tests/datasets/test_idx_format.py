@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.datasets.idx import read_idx, write_idx
-from ingest.errors import RelexError
+from relex.ingest.datasets.idx import read_idx, write_idx
+from relex.ingest.errors import RelexError
 
 
 @pytest.mark.parametrize("name", ["data-idx3-ubyte", "data-idx3-ubyte.gz"])

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ingest.datasets import ImageFolderDataset, UnreadableImageError
-from ingest.images import ImageTooLargeError, decode_image
-from ingest.models import architecture
+from relex.ingest.datasets import ImageFolderDataset, UnreadableImageError
+from relex.ingest.images import ImageTooLargeError, decode_image
+from relex.ingest.models import architecture
 from tests.image_files import blank_png, claimed_png
 
 RNG = np.random.default_rng(5)
@@ -123,7 +123,7 @@ import resource
 resource.setrlimit(resource.RLIMIT_AS, (300 * 2**20, 300 * 2**20))
 from pathlib import Path
 from PIL import Image
-from ingest.images import ImageTooLargeError, decode_image
+from relex.ingest.images import ImageTooLargeError, decode_image
 try:
     decode_image(Path({str(path)!r}))
 except ImageTooLargeError:

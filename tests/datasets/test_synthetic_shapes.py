@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import torch
 
-from ingest.datasets import (
+from relex.ingest.datasets import (
     SHAPE_CLASSES,
     open_dataset,
     render,
     synthetic_dataset,
     write_image_folder,
 )
-from ingest.errors import RelexError
-from ingest.models import architecture
+from relex.ingest.errors import RelexError
+from relex.ingest.models import architecture
 
 
 def test_same_seed_gives_identical_arrays() -> None:

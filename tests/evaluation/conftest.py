@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.evaluation import EvaluationData, load_evaluation_data
-from ingest.models import LoadedModel
+from relex.ingest.evaluation import EvaluationData, load_evaluation_data
+from relex.ingest.models import LoadedModel
 
 HELD_OUT_SPEC = "synthetic:shapes-a?size=28&grey=1&n=24&seed=12"
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ingest.errors import RelexError
-from ingest.evaluation.commands import EXPERIMENTS
-from ingest.evaluation.scores import read_scores
-from queries import DatasetRow, ModelRow, NotFoundError, RunRow, params_json
-from queries.embedded import EmbeddedStore
 from relex.cli import app
+from relex.ingest.errors import RelexError
+from relex.ingest.evaluation.commands import EXPERIMENTS
+from relex.ingest.evaluation.scores import read_scores
+from relex.queries import DatasetRow, ModelRow, NotFoundError, RunRow, params_json
+from relex.queries.embedded import EmbeddedStore
 
 RELEX = [sys.executable, "-m", "relex"]
 DATASET = "synthetic:shapes-a?size=28&grey=1&n=12&seed=4"

@@ -11,8 +11,8 @@ import scipy.stats
 import torch
 from torch import nn
 
-from ingest.errors import RelexError
-from ingest.evaluation import metrics as m
+from relex.ingest.errors import RelexError
+from relex.ingest.evaluation import metrics as m
 
 TOLERANCE = 1e-5
 """Quantus computes in float32/float64 numpy; we in torch: equal to 1e-5 (relative)."""

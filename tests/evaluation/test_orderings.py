@@ -11,16 +11,16 @@ import numpy as np
 import pytest
 import torch
 
-from ingest.evaluation import (
+from relex.ingest.evaluation import (
     EvaluationData,
     critical_path,
     evaluate_methods,
     randomisation_check,
     selection_experiment,
 )
-from ingest.lrp import LRP
-from ingest.lrp.composites import epsilon_plus_flat
-from ingest.models import LoadedModel
+from relex.ingest.lrp import LRP
+from relex.ingest.lrp.composites import epsilon_plus_flat
+from relex.ingest.models import LoadedModel
 
 COMPOSITES = ("epsilon_gamma_box", "epsilon_plus_flat")
 FLOORS = ("gradient", "random")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.evaluation.experiments import Evaluation, MethodScores
-from ingest.evaluation.scores import read_scores, scores_document, store_scores
-from queries import DatasetRow, ModelRow, NotFoundError, RunRow
-from queries.embedded import EmbeddedStore
+from relex.ingest.evaluation.experiments import Evaluation, MethodScores
+from relex.ingest.evaluation.scores import read_scores, scores_document, store_scores
+from relex.queries import DatasetRow, ModelRow, NotFoundError, RunRow
+from relex.queries.embedded import EmbeddedStore
 
 RUN = RunRow(id="r1", name="r1", model="m", dataset="d", method="epsilon", status="done")
 

@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.aggregate import (
+from relex.ingest.aggregate import (
     ClassSums,
     accumulate,
     evidence_shares,
@@ -18,8 +18,8 @@ from ingest.aggregate import (
     rank_descending,
     top_incoming,
 )
-from ingest.lrp import LRP
-from ingest.lrp.composites import epsilon_gamma_box
+from relex.ingest.lrp import LRP
+from relex.ingest.lrp.composites import epsilon_gamma_box
 from tests.helpers import random_inputs, randomised
 
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ingest.worker import ingest
-from queries import StoreSettings, open_store
+from relex.ingest.worker import ingest
+from relex.queries import StoreSettings, open_store
 from tests.helpers import SHAPES_DATASET, shapes_checkpoint, small_run_options
 from tests.image_files import claimed_png
 
@@ -92,7 +92,7 @@ def test_a_failed_ingest_keeps_a_store_that_existed(checkpoint: Path, tmp_path: 
 def test_a_new_store_is_kept_once_the_run_committed_a_class(
     checkpoint: Path, tmp_path: Path
 ) -> None:
-    from ingest.new_store import removed_unless_committed  # here: the old code had none
+    from relex.ingest.new_store import removed_unless_committed  # here: the old code had none
 
     settings = StoreSettings(path=tmp_path / "g.kuzu")
     options = small_run_options(checkpoint, classes=(0,), limit=2)

@@ -17,17 +17,17 @@ from typing import Any
 
 import pytest
 
-from ingest.datasets import SHAPE_CLASSES
-from ingest.demo import (
+from relex.ingest.datasets import SHAPE_CLASSES
+from relex.ingest.demo import (
     example_queries,
     imagenet_runs,
     ingest_demo,
     synthetic_specs,
     train_demo_model,
 )
-from ingest.errors import RelexError
-from queries import GraphStore, StoreSettings, open_store
-from queries.analysis import critical_paths
+from relex.ingest.errors import RelexError
+from relex.queries import GraphStore, StoreSettings, open_store
+from relex.queries.analysis import critical_paths
 
 RELEX = [sys.executable, "-m", "relex"]
 TINY: dict[str, Any] = {"images_per_class": 2, "top_k": 3, "batch_size": 4, "device": "cpu"}
@@ -113,7 +113,7 @@ def test_critical_paths_exist_for_every_class(reference: Path) -> None:
     in order) down to the first convolution, equal to the stored ones. The demo model here is
     trained on 48 images for one epoch, so a class may lack evidence for it; it then has
     evidence against it (the trained model's paths: tests/queries/test_trained_paths.py)."""
-    analysis = pytest.importorskip("queries.analysis")
+    analysis = pytest.importorskip("relex.queries.analysis")
     with store_at(reference, read_only=True) as store:
         for variant in ("shapes-a", "shapes-b"):
             run = store.get_run(f"demo-{variant}")
@@ -197,7 +197,7 @@ def _free_port() -> int:
 
 
 def test_the_api_answers_on_loopback(reference: Path, data_dir: Path) -> None:
-    pytest.importorskip("api.server")
+    pytest.importorskip("relex.api.server")
     port = _free_port()
     process = subprocess.Popen(
         demo(reference, data_dir, "--host", "127.0.0.1", "--port", str(port)),
@@ -234,7 +234,7 @@ def test_the_model_is_trained_once_per_setting(
     def no_training(*args: object, **kwargs: object) -> None:
         raise AssertionError("the cached model should have been used")
 
-    monkeypatch.setattr("ingest.demo.train_small_cnn", no_training)
+    monkeypatch.setattr("relex.ingest.demo.train_small_cnn", no_training)
     again = train_demo_model(data_dir=data_dir, progress=False, **TRAINING)
     assert again.cached
     assert (again.checkpoint, again.test_accuracy) == (first.checkpoint, first.test_accuracy)

@@ -10,9 +10,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.aggregate import evidence_shares, outflow_totals
-from ingest.evidence import evidence_paths
-from queries.analysis.paths import LayerEdges, k_best_paths
+from relex.ingest.aggregate import evidence_shares, outflow_totals
+from relex.ingest.evidence import evidence_paths
+from relex.queries.analysis.paths import LayerEdges, k_best_paths
 from tests.ingest.test_aggregate import reference_shares
 
 

@@ -13,11 +13,11 @@ import pytest
 import torch
 import torchvision
 
-from ingest.datasets import SHAPE_CLASSES
-from ingest.lrp import Network
-from ingest.models import load_model, save_checkpoint
-from ingest.worker import IngestOptions, ingest
-from queries.analysis import critical_paths, list_classes
+from relex.ingest.datasets import SHAPE_CLASSES
+from relex.ingest.lrp import Network
+from relex.ingest.models import load_model, save_checkpoint
+from relex.ingest.worker import IngestOptions, ingest
+from relex.queries.analysis import critical_paths, list_classes
 from tests.queries.conftest import fresh_store
 
 SINK = "<sink>"

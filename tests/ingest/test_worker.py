@@ -16,20 +16,20 @@ import pytest
 import torch
 from PIL import Image
 
-from ingest.aggregate import (
+from relex.ingest.aggregate import (
     ClassSums,
     evidence_shares,
     outflow_totals,
     rank_descending,
     top_incoming,
 )
-from ingest.datasets import SHAPE_CLASSES, open_dataset
-from ingest.errors import RelexError
-from ingest.lrp import LRP
-from ingest.lrp.composites import epsilon_gamma_box
-from ingest.models import load_model
-from ingest.worker import IngestOptions, ingest
-from queries import GraphStore, StoreSettings, open_store
+from relex.ingest.datasets import SHAPE_CLASSES, open_dataset
+from relex.ingest.errors import RelexError
+from relex.ingest.lrp import LRP
+from relex.ingest.lrp.composites import epsilon_gamma_box
+from relex.ingest.models import load_model
+from relex.ingest.worker import IngestOptions, ingest
+from relex.queries import GraphStore, StoreSettings, open_store
 from tests.helpers import SHAPES_DATASET, shapes_checkpoint, small_run_options
 from tests.store.conftest import neo4j_store, require_backend
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.worker import IngestCancelledError, ingest
-from queries import RunRow, StoreSettings, open_store
+from relex.ingest.worker import IngestCancelledError, ingest
+from relex.queries import RunRow, StoreSettings, open_store
 from tests.helpers import shapes_checkpoint, small_run_options
 from tests.ingest.test_worker import dump
 

@@ -7,7 +7,7 @@ import torch
 from captum.attr import Deconvolution
 from captum.attr import IntegratedGradients as CaptumIntegratedGradients
 
-from ingest.lrp import DeconvNet, IntegratedGradients
+from relex.ingest.lrp import DeconvNet, IntegratedGradients
 from tests.helpers import random_inputs, randomised, relative_error
 
 

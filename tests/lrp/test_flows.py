@@ -8,8 +8,8 @@ import itertools
 import pytest
 import torch
 
-from ingest.lrp import LRP
-from ingest.lrp.composites import epsilon_gamma_box, uniform_epsilon
+from relex.ingest.lrp import LRP
+from relex.ingest.lrp.composites import epsilon_gamma_box, uniform_epsilon
 from tests.helpers import random_inputs, randomised, zero_biases
 
 

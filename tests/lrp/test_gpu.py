@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ingest.lrp import LRP, IntegratedGradients
-from ingest.lrp.composites import epsilon_gamma_box
+from relex.ingest.lrp import LRP, IntegratedGradients
+from relex.ingest.lrp.composites import epsilon_gamma_box
 from tests.helpers import random_inputs, randomised, relative_error
 
 pytestmark = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ingest.lrp import LRP
-from ingest.lrp.composites import relative, uniform_epsilon
+from relex.ingest.lrp import LRP
+from relex.ingest.lrp.composites import relative, uniform_epsilon
 from tests.helpers import random_inputs, randomised
 
 

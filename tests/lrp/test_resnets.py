@@ -14,16 +14,16 @@ from zennit.attribution import Gradient as ZennitGradient
 from zennit.canonizers import SequentialMergeBatchNorm
 from zennit.torchvision import ResNetCanonizer
 
-from ingest.errors import RelexError
-from ingest.lrp import LRP, DeconvNet, Network
-from ingest.lrp.composites import (
+from relex.ingest.errors import RelexError
+from relex.ingest.lrp import LRP, DeconvNet, Network
+from relex.ingest.lrp.composites import (
     epsilon_alpha2_beta1,
     epsilon_gamma_box,
     epsilon_plus_flat,
     relative,
     uniform_epsilon,
 )
-from ingest.models import LoadedModel
+from relex.ingest.models import LoadedModel
 from tests.helpers import randomised, relative_error
 
 SIDE = 32

@@ -13,10 +13,10 @@ from zennit.attribution import Gradient as ZennitGradient
 from zennit.composites import LayerMapComposite, SpecialFirstLayerMapComposite
 from zennit.types import Convolution, Linear
 
-from ingest.lrp import LRP, Composite
-from ingest.lrp import rules as ours
-from ingest.lrp.composites import epsilon_alpha2_beta1, epsilon_gamma_box, epsilon_plus_flat
-from ingest.models import LoadedModel
+from relex.ingest.lrp import LRP, Composite
+from relex.ingest.lrp import rules as ours
+from relex.ingest.lrp.composites import epsilon_alpha2_beta1, epsilon_gamma_box, epsilon_plus_flat
+from relex.ingest.models import LoadedModel
 from tests.helpers import random_inputs, randomised, relative_error
 
 TOLERANCE = 1e-4

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from queries import GraphStore
-from queries.embedded import EmbeddedStore
+from relex.queries import GraphStore
+from relex.queries.embedded import EmbeddedStore
 from tests.store.conftest import ENGINE, neo4j_store, require_backend
 
 INGESTED_RUN = "shapes-small"
@@ -47,7 +47,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def ingested_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The path of an embedded store holding a real small ingested run (INGESTED_RUN)."""
-    from ingest.worker import ingest
+    from relex.ingest.worker import ingest
     from tests.helpers import shapes_checkpoint, small_run_options
 
     folder = tmp_path_factory.mktemp("ingested")

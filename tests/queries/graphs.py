@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import rankdata
 
-from queries import (
+from relex.queries import (
     ClassRelevanceRow,
     ClassRow,
     DatasetRow,

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from queries import NotFoundError
-from queries.analysis import (
+from relex.queries import NotFoundError
+from relex.queries.analysis import (
     InvalidArgumentError,
     compare_classes,
     compare_datasets,
@@ -60,7 +60,7 @@ SIGNS = {"positive": 1, "negative": -1}
 def assert_paths_match(graph: LayeredGraph, found: object, k: int, source: str) -> None:
     """The paths equal a brute-force enumeration (order, ties, costs and scores), and every
     edge carries relevance of the asked sign."""
-    from queries.analysis import CriticalPaths
+    from relex.queries.analysis import CriticalPaths
 
     assert isinstance(found, CriticalPaths)
     sign = SIGNS[found.sign]
@@ -83,7 +83,7 @@ def test_queries_equal_the_references(
 ) -> None:
     with (
         fresh_store(backend) as store,
-        mock.patch("queries.analysis.critical.FRONTIER_LIMIT", frontier),
+        mock.patch("relex.queries.analysis.critical.FRONTIER_LIMIT", frontier),
     ):
         graph.write(store)
         first, second = graph.class_id(0), graph.class_id(1)
@@ -158,7 +158,7 @@ def test_paths_with_negative_costs_ties_and_unusable_edges(
     target = graph.layers[data.draw(st.integers(0, depth - 1))][0]
     with (
         fresh_store(backend) as store,
-        mock.patch("queries.analysis.critical.FRONTIER_LIMIT", frontier),
+        mock.patch("relex.queries.analysis.critical.FRONTIER_LIMIT", frontier),
     ):
         graph.write(store)
         found = critical_paths(
@@ -372,7 +372,7 @@ def test_unknown_ids_are_not_found_and_bad_arguments_are_refused() -> None:
 
 def test_two_runs_on_one_dataset_keep_apart(monkeypatch: pytest.MonkeyPatch) -> None:
     """Class ids are per dataset, so only the run filter separates these two runs' edges."""
-    monkeypatch.setattr("queries.analysis.critical.FRONTIER_LIMIT", 0)  # whole-layer fetches
+    monkeypatch.setattr("relex.queries.analysis.critical.FRONTIER_LIMIT", 0)  # whole-layer fetches
     layers = [("input", "input", 3), ("c1", "conv", 4), ("c2", "conv", 4), ("out", "linear", 2)]
     runs = [
         layered_graph(layers, classes=1, top_k=2, seed=seed, run=f"r{seed}", shares=ANY_SHARES)

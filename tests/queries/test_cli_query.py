@@ -10,9 +10,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from queries.analysis import critical_paths, list_classes, subgraph, top_neurons
-from queries.embedded import EmbeddedStore
 from relex.cli import app
+from relex.queries.analysis import critical_paths, list_classes, subgraph, top_neurons
+from relex.queries.embedded import EmbeddedStore
 from tests.queries.conftest import INGESTED_RUN
 from tests.store.conftest import ENGINE
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from queries.analysis import (
+from relex.queries.analysis import (
     compare_classes,
     critical_paths,
     list_classes,
@@ -15,7 +15,7 @@ from queries.analysis import (
     subgraph,
     top_neurons,
 )
-from queries.embedded import EmbeddedStore
+from relex.queries.embedded import EmbeddedStore
 from tests.queries import reference
 from tests.queries.conftest import INGESTED_RUN
 from tests.queries.graphs import from_store

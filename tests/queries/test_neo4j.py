@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from graphglot.dialect import Dialect
 
-from queries import GraphStore, catalogue
-from queries.analysis import (
+from relex.queries import GraphStore, catalogue
+from relex.queries.analysis import (
     QUERY_NAMES,
     compare_classes,
     compare_datasets,
@@ -26,7 +26,7 @@ from queries.analysis import (
     subgraph,
     top_neurons,
 )
-from queries.neo4j_store import Neo4jStore
+from relex.queries.neo4j_store import Neo4jStore
 from tests.queries.conftest import fresh_store
 from tests.queries.graphs import layered_graph
 from tests.store.fake_driver import RecordingDriver
@@ -74,7 +74,7 @@ def every_query(store: GraphStore) -> list[object]:
 
 
 def test_every_function_answers_the_same_through_neo4j(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("queries.analysis.critical.FRONTIER_LIMIT", 2)  # both fetch phases
+    monkeypatch.setattr("relex.queries.analysis.critical.FRONTIER_LIMIT", 2)  # both fetch phases
     layers = [("input", "input", 3), ("c1", "conv", 5), ("c2", "conv", 4), ("out", "linear", 3)]
     graph = layered_graph(
         layers, classes=2, top_k=2, seed=5, shares=(0.2, 0.5, 1.2), relevance_values=(1.0, 2.0)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from queries import InvalidRowError
-from queries.ids import neuron_id, parse_neuron_id
+from relex.queries import InvalidRowError
+from relex.queries.ids import neuron_id, parse_neuron_id
 
 NAMES = st.text(st.characters(blacklist_characters="/", blacklist_categories=("Cs",)), min_size=1)
 

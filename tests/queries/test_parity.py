@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from queries import GraphStore
-from queries.analysis import (
+from relex.queries import GraphStore
+from relex.queries.analysis import (
     compare_classes,
     compare_datasets,
     critical_paths,
@@ -21,7 +21,7 @@ from queries.analysis import (
     subgraph,
     top_neurons,
 )
-from queries.embedded import EmbeddedStore
+from relex.queries.embedded import EmbeddedStore
 from tests.queries.conftest import INGESTED_RUN, fresh_store
 from tests.queries.graphs import layered_graph
 from tests.queries.test_neo4j import every_query
@@ -45,7 +45,7 @@ def neo4j() -> Iterator[GraphStore]:
 def test_layered_graphs_answer_the_same(
     neo4j: GraphStore, shape: int, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("queries.analysis.critical.FRONTIER_LIMIT", 2)  # both fetch phases
+    monkeypatch.setattr("relex.queries.analysis.critical.FRONTIER_LIMIT", 2)  # both fetch phases
     graph = layered_graph(SHAPES[shape], classes=2, top_k=2, seed=seed, shares=(0.2, 0.5, 1.2))
     graph.write(neo4j)
     with fresh_store("embedded") as embedded:
@@ -76,7 +76,7 @@ def real_run_queries(store: GraphStore) -> list[object]:
 
 
 def test_a_real_ingested_run_answers_the_same(neo4j: GraphStore, ingested_store: Path) -> None:
-    from ingest.worker import ingest
+    from relex.ingest.worker import ingest
     from tests.helpers import shapes_checkpoint, small_run_options
 
     checkpoint = shapes_checkpoint(ingested_store.parent / "shapes.pt")

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from queries.analysis.errors import InvalidArgumentError
-from queries.analysis.paths import LayerEdges, k_best_paths
+from relex.queries.analysis.errors import InvalidArgumentError
+from relex.queries.analysis.paths import LayerEdges, k_best_paths
 
 SINK = "sink"
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import rankdata, spearmanr
 
-from queries.analysis.stats import average_ranks, jaccard, spearman, top_k
+from relex.queries.analysis.stats import average_ranks, jaccard, spearman, top_k
 
 small_floats = st.sampled_from([-2.0, -0.5, 0.0, 0.5, 1.0, 3.0])  # a few values: many ties
 

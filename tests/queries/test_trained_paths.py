@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.worker import IngestOptions, ingest
-from queries import GraphStore
-from queries.analysis import critical_paths, list_classes
+from relex.ingest.worker import IngestOptions, ingest
+from relex.queries import GraphStore
+from relex.queries.analysis import critical_paths, list_classes
 from tests.queries.conftest import fresh_store
 
 DATASET = "synthetic:shapes-a?size=28&grey=1&n=120&seed=21"

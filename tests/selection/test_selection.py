@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from ingest.errors import RelexError
-from ingest.lrp import LRP
-from ingest.lrp.composites import epsilon_gamma_box, epsilon_plus_flat
-from ingest.selection import (
+from relex.ingest.errors import RelexError
+from relex.ingest.lrp import LRP
+from relex.ingest.lrp.composites import epsilon_gamma_box, epsilon_plus_flat
+from relex.ingest.selection import (
     conditional_heatmap,
     hidden_layers,
     mse,

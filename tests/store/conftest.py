@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from queries import GraphStore
-from queries.embedded import EmbeddedStore
-from queries.engines import DEFAULT_ENGINE
-from queries.settings import StoreSettings
+from relex.queries import GraphStore
+from relex.queries.embedded import EmbeddedStore
+from relex.queries.engines import DEFAULT_ENGINE
+from relex.queries.settings import StoreSettings
 
 ENGINE = os.environ.get("RELEX_STORE_ENGINE", DEFAULT_ENGINE)
 BACKENDS = ["embedded", "neo4j"]
@@ -35,7 +35,7 @@ def require_backend(backend: str) -> str:
 
 def neo4j_store(read_only: bool = False) -> GraphStore:
     """A Neo4jStore on the server that the NEO4J_* variables name."""
-    from queries.neo4j_store import Neo4jStore
+    from relex.queries.neo4j_store import Neo4jStore
 
     settings = StoreSettings.from_env()
     assert settings.neo4j_uri and settings.neo4j_password is not None

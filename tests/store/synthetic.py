@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from queries import (
+from relex.queries import (
     ClassRelevanceRow,
     ClassRow,
     Counts,
@@ -24,7 +24,7 @@ from queries import (
     RunRow,
     params_json,
 )
-from queries.rows import share_of
+from relex.queries.rows import share_of
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from queries.embedded import MAX_DEFAULT_POOL_MB, EmbeddedStore, default_buffer_pool_mb
-from queries.settings import Settings, SettingsError, open_store
+from relex.queries.embedded import MAX_DEFAULT_POOL_MB, EmbeddedStore, default_buffer_pool_mb
+from relex.queries.settings import Settings, SettingsError, open_store
 from tests.store.conftest import ENGINE
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from queries import (
+from relex.queries import (
     Counts,
     FlowBatch,
     FlowRow,
@@ -32,9 +32,9 @@ from queries import (
     RunRow,
     StoreInUseError,
 )
-from queries.embedded import EmbeddedStore
-from queries.frames import column_name
-from queries.schema import NODE_PROPERTIES, REL_ENDPOINTS, REL_PROPERTIES
+from relex.queries.embedded import EmbeddedStore
+from relex.queries.frames import column_name
+from relex.queries.schema import NODE_PROPERTIES, REL_ENDPOINTS, REL_PROPERTIES
 from tests.store.conftest import (
     BACKENDS,
     ENGINE,
@@ -283,8 +283,8 @@ def test_read_only_store_reads_and_refuses_writes(open_store: StoreFactory) -> N
 OPEN_IN_CHILD = textwrap.dedent(
     """
     import sys
-    from queries import StoreError
-    from queries.embedded import EmbeddedStore
+    from relex.queries import StoreError
+    from relex.queries.embedded import EmbeddedStore
     path, engine, read_only = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
     try:
         store = EmbeddedStore(path, engine=engine, read_only=read_only)
@@ -349,7 +349,7 @@ def test_a_second_writer_in_the_same_process_is_refused(held_store: EmbeddedStor
 WRITE_THEN_HANG = textwrap.dedent(
     """
     import sys, time
-    from queries.embedded import EmbeddedStore
+    from relex.queries.embedded import EmbeddedStore
     from tests.store.synthetic import small_run
     store = EmbeddedStore(sys.argv[1], engine=sys.argv[2])
     store.create_schema()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from graphglot.dialect import Dialect
 
-from queries import catalogue
-from queries.neo4j_store import QUERY_NAMES
+from relex.queries import catalogue
+from relex.queries.neo4j_store import QUERY_NAMES
 
 NEO4J = Dialect.get_or_raise("neo4j")
 STATEMENTS = [

@@ -26,8 +26,8 @@ def test_loading_the_other_engine_in_one_process_is_refused() -> None:
     code = textwrap.dedent(
         """
         import tempfile, kuzu
-        from queries import StoreError
-        from queries.embedded import EmbeddedStore
+        from relex.queries import StoreError
+        from relex.queries.embedded import EmbeddedStore
         try:
             EmbeddedStore(tempfile.mkdtemp() + "/x.kuzu", engine="ladybug")
         except StoreError as exc:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from neo4j.exceptions import Neo4jError
 
-from queries import (
+from relex.queries import (
     FlowBatch,
     FlowRow,
     NotFoundError,
@@ -25,7 +25,7 @@ from queries import (
     catalogue,
     open_store,
 )
-from queries.neo4j_store import QUERY_NAMES, Neo4jStore, flow_records
+from relex.queries.neo4j_store import QUERY_NAMES, Neo4jStore, flow_records
 from tests.store.fake_driver import RecordingDriver
 from tests.store.synthetic import small_run
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from queries import GraphStore, catalogue
+from relex.queries import GraphStore, catalogue
 from tests.store.conftest import neo4j_store, require_backend
 
 EDGE_UPSERTS = ("write_flows", "write_class_relevance", "write_image_relevance")
@@ -38,7 +38,7 @@ def operators(plan: dict[str, Any]) -> list[str]:
 
 
 def explain(store: GraphStore, cypher: str) -> list[str]:
-    from queries.neo4j_store import Neo4jStore
+    from relex.queries.neo4j_store import Neo4jStore
 
     assert isinstance(store, Neo4jStore)
     with store._driver.session(database=store.database) as session:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from queries import OutdatedGraphError
-from queries.embedded import EmbeddedStore
+from relex.queries import OutdatedGraphError
+from relex.queries.embedded import EmbeddedStore
 from tests.queries.graphs import layered_graph
 
 RELEX = [sys.executable, "-m", "relex"]

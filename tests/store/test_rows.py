@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from queries import (
+from relex.queries import (
     FlowBatch,
     FlowRow,
     InvalidRowError,
@@ -23,9 +23,9 @@ from queries import (
     catalogue,
     ids,
 )
-from queries.embedded import used_params
-from queries.frames import flow_table
-from queries.lock import StoreLock, holder_pid, lock_path
+from relex.queries.embedded import used_params
+from relex.queries.frames import flow_table
+from relex.queries.lock import StoreLock, holder_pid, lock_path
 
 
 def test_ids_are_deterministic_paths() -> None:
@@ -152,7 +152,7 @@ def test_bad_settings_say_what_is_wrong(env: dict[str, str], message: str) -> No
 
 
 def test_neo4j_without_credentials_is_refused() -> None:
-    from queries import open_store
+    from relex.queries import open_store
 
     with pytest.raises(StoreError, match="NEO4J_URI and NEO4J_PASSWORD"):
         open_store(StoreSettings(backend="neo4j"))

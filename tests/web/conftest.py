@@ -146,7 +146,7 @@ def served_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def server(served_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A live ``relex serve`` on a free loopback port; yields its base URL."""
-    if importlib.util.find_spec("api.app") is None:
+    if importlib.util.find_spec("relex.api.app") is None:
         pytest.skip("the API (api.app) is not there yet")
     folder = tmp_path_factory.mktemp("server")
     port = free_port()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.worker import ingest
-from queries import (
+from relex.ingest.worker import ingest
+from relex.queries import (
     ClassRelevanceRow,
     ClassRow,
     DatasetRow,
@@ -21,7 +21,7 @@ from queries import (
     open_store,
     params_json,
 )
-from queries.rows import share_of
+from relex.queries.rows import share_of
 from tests.helpers import shapes_checkpoint, small_run_options
 
 SMALL_RUN = "shapes"
