@@ -1,0 +1,237 @@
+"""Per-class query cost as the classes of a run grow: VGG16-shaped runs of 10, 100, 1,000 classes.
+
+    python -m bench.scale --classes 10,100          # kuzu, 2 runs of each size, 20 rounds
+    python -m bench.scale --classes 10,100 --json   # {query: {classes: p95 cpu ms}}
+
+Each point is built in a child process into a fresh store (deleted after): two runs ("nette"
+and "woof", as Imagenette and Imagewoof over one model) of N classes each, generated class by
+class as in ``bench.queries`` (13,419 VGG16-shaped neurons, every upper neuron keeping its top-8
+incoming edges per class: 107,008 FLOW edges a class), so the builder holds one class at a time.
+Then, read-only on one Kuzu thread, each query runs once a round on a class that changes from
+round to round, after one warm-up round; the CPU milliseconds of this process are reported
+(median and p95), with the build time, FLOW relationships/s of ``write_flows``, bytes on disk
+per FLOW edge, the child's peak RSS, and one compare_datasets over all N matched class pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.queries import p95  # noqa: E402
+from queries import ClassRow, FlowBatch, GraphStore  # noqa: E402
+from queries.analysis import (  # noqa: E402
+    compare_classes,
+    compare_datasets,
+    critical_paths,
+    subgraph,
+    top_neurons,
+)
+from queries.embedded import EmbeddedStore  # noqa: E402
+from queries.engines import ENGINES  # noqa: E402
+from tests.queries.graphs import VGG16_LAYERS, LayeredGraph, layered_graph  # noqa: E402
+
+TOP_K = 8
+POOL_MB = 2048
+RUNS = (("nette", "imagenette"), ("woof", "imagewoof"))
+QUERIES = ("top_neurons", "critical_paths", "subgraph", "compare_classes")
+
+Query = Callable[[GraphStore, str, str], object]
+
+
+def one_class(run: str, dataset: str, seed: int, index: int) -> LayeredGraph:
+    """Class ``index`` of a run, generated on its own."""
+    return layered_graph(
+        VGG16_LAYERS,
+        classes=1,
+        class_indices=[index],
+        top_k=TOP_K,
+        seed=seed * 1_000_003 + index,
+        run=run,
+        model="vgg16",
+        dataset=dataset,
+    )
+
+
+def build(path: Path, engine: str, classes: int) -> dict[str, float]:
+    """Write both runs class by class; seconds in total and in write_flows, FLOW edges."""
+    started = time.perf_counter()
+    flow_seconds, flows = 0.0, 0
+    with EmbeddedStore(path, engine=engine, buffer_pool_mb=POOL_MB) as store:
+        store.create_schema()
+        for seed, (run, dataset) in enumerate(RUNS):
+            for index in range(classes):
+                graph = one_class(run, dataset, seed, index)
+                nodes = graph.nodes()
+                if index:  # the model, its neurons and the run are written with class 0
+                    nodes = [row for row in nodes if isinstance(row, ClassRow)]
+                store.write_nodes(nodes)
+                ((class_id, edges),) = graph.edges.items()
+                batch = FlowBatch.of(
+                    run, class_id, edges.upper, edges.lower, edges.flow, edges.share
+                )
+                written = time.perf_counter()
+                store.write_flows(batch)
+                flow_seconds += time.perf_counter() - written
+                flows += len(batch)
+                graph.write(cast(GraphStore, _RelevanceOnly(store)))
+    return {"build_s": time.perf_counter() - started, "flow_write_s": flow_seconds, "flows": flows}
+
+
+class _RelevanceOnly:
+    """Passes ``LayeredGraph.write``'s relevance on to the store, nothing else."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+
+    def write_nodes(self, rows: object) -> None:
+        """Skipped: the nodes are written already."""
+
+    def write_flows(self, flows: object) -> None:
+        """Skipped: the flows are written (and timed) already."""
+
+    def write_relevance(self, rows: Any) -> None:
+        """The class's RELEVANT edges."""
+        self.store.write_relevance(rows)
+
+
+def calls(classes: int) -> dict[str, Query]:
+    """The measured queries, each on class ``c`` of the round."""
+    (run, a), (other, b) = RUNS
+
+    def cls(dataset: str, c: int) -> str:
+        return f"{dataset}/{c % classes}"
+
+    return {
+        "top_neurons": lambda s, c: top_neurons(s, run=run, class_id=cls(a, c), k=10),
+        "critical_paths": lambda s, c: critical_paths(s, run=run, class_id=cls(a, c), k=5),
+        "subgraph": lambda s, c: subgraph(s, run=run, class_id=cls(a, c), up=2, down=2),
+        "compare_classes": lambda s, c: compare_classes(
+            s, run_a=run, class_a=cls(a, c), run_b=other, class_b=cls(b, c), k=10
+        ),
+    }
+
+
+def measure(path: Path, engine: str, classes: int, rounds: int) -> dict[str, Any]:
+    """CPU milliseconds of each query (median, p95) and of one compare_datasets."""
+    times: dict[str, list[float]] = {name: [] for name in QUERIES}
+    stride = max(1, classes // max(rounds, 1)) * 7 + 1  # spread the classes over the run
+    with EmbeddedStore(
+        path, engine=engine, read_only=True, max_threads=1, buffer_pool_mb=POOL_MB
+    ) as store:
+        for r in range(rounds + 1):
+            for name, call in calls(classes).items():
+                cpu = time.process_time()
+                call(store, r * stride)
+                if r:
+                    times[name].append((time.process_time() - cpu) * 1000)
+        cpu = time.process_time()
+        compared = compare_datasets(store, run_a=RUNS[0][0], run_b=RUNS[1][0], k=10)
+        datasets_s = time.process_time() - cpu
+    return {
+        "median_ms": {name: statistics.median(v) for name, v in times.items()},
+        "p95_ms": {name: p95(v) for name, v in times.items()},
+        "compare_datasets_s": datasets_s,
+        "compared_pairs": len(compared.matched),
+    }
+
+
+def disk_bytes(path: Path) -> int:
+    """Bytes of the store (a file or a directory, with its side files)."""
+    files = [p for p in path.parent.glob(path.name + "*")]
+    total = 0
+    for entry in files:
+        if entry.is_dir():
+            total += sum(f.stat().st_size for f in entry.rglob("*") if f.is_file())
+        else:
+            total += entry.stat().st_size
+    return total
+
+
+def point(path: Path, engine: str, classes: int, rounds: int) -> dict[str, Any]:
+    """Build, size and measure one store of ``classes`` classes a run."""
+    built = build(path, engine, classes)
+    size = disk_bytes(path)
+    measured = measure(path, engine, classes, rounds)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "classes": classes,
+        **built,
+        "flows_per_s": built["flows"] / built["flow_write_s"],
+        "bytes_per_flow": size / built["flows"],
+        "disk_mb": size / 2**20,
+        "peak_rss_mb": rss_mb,
+        **measured,
+    }
+
+
+def run_point(base: Path, engine: str, classes: int, rounds: int) -> dict[str, Any]:
+    """One point in a child process (its own peak RSS), the store deleted after."""
+    folder = Path(tempfile.mkdtemp(prefix=f"relex-scale-{classes}-", dir=base))
+    try:
+        command = [sys.executable, "-m", "bench.scale", "--point", str(classes)]
+        command += ["--engine", engine, "--rounds", str(rounds), "--store", str(folder / "s.kuzu")]
+        done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        return result
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def report(points: list[dict[str, Any]]) -> str:
+    """One line per point: build figures, then median / p95 CPU ms of each query."""
+    head = f"{'classes':>8}{'build s':>9}{'FLOW/s':>10}{'B/edge':>8}{'RSS MB':>8}"
+    head += "".join(f"{name:>18}" for name in QUERIES) + f"{'compare_datasets':>20}"
+    lines = [head]
+    for p in points:
+        line = f"{p['classes']:>8}{p['build_s']:>9.0f}{p['flows_per_s']:>10,.0f}"
+        line += f"{p['bytes_per_flow']:>8.0f}{p['peak_rss_mb']:>8.0f}"
+        for name in QUERIES:
+            line += f"{p['median_ms'][name]:>10.1f} /{p['p95_ms'][name]:>6.1f}"
+        pairs = f"{p['compare_datasets_s']:.1f} s, {p['compared_pairs']} pairs"
+        lines.append(line + f"{pairs:>20}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--classes", default="10,100,1000", help="comma-separated run sizes")
+    parser.add_argument("--engine", choices=ENGINES, default="kuzu")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--json", action="store_true", help="print {query: {classes: p95_ms}}")
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--point", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.point is not None:
+        print(json.dumps(point(args.store, args.engine, args.point, args.rounds)))
+        return
+    sizes = [int(part) for part in args.classes.split(",") if part.strip()]
+    points = [run_point(args.dir, args.engine, n, args.rounds) for n in sizes]
+    if args.json:
+        print(json.dumps({q: {p["classes"]: p["p95_ms"][q] for p in points} for q in QUERIES}))
+        return
+    print(
+        f"{args.engine}: 2 VGG16-shaped runs of N classes, top-{TOP_K}; {args.rounds} rounds, "
+        f"1 Kuzu thread, CPU ms median / p95; load average {os.getloadavg()[0]:.1f}"
+    )
+    print(report(points))
+    print(json.dumps(points))
+
+
+if __name__ == "__main__":
+    main()
