@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-
-from neo4j.graph import Node, Path, Relationship
 
 from relex.queries.console_guard import READ_PROCEDURES, WRITE_KEYWORDS, check_text, screen
 from relex.queries.errors import StoreError
@@ -122,9 +121,12 @@ def jsonable(value: Any) -> Any:
         return value if math.isfinite(value) else None
     if isinstance(value, Decimal):
         return jsonable(float(value))
-    if isinstance(value, Node):
+    # Graph elements come only from a Neo4j result, so the driver is loaded by then; looking it
+    # up rather than importing it keeps the driver out of commands that never use Neo4j.
+    graph = sys.modules.get("neo4j.graph")
+    if graph is not None and isinstance(value, graph.Node):
         return {"_id": value.element_id, "_labels": sorted(value.labels), **jsonable(dict(value))}
-    if isinstance(value, Relationship):
+    if graph is not None and isinstance(value, graph.Relationship):
         return {
             "_id": value.element_id,
             "_type": value.type,
@@ -132,7 +134,7 @@ def jsonable(value: Any) -> Any:
             "_dst": value.end_node.element_id if value.end_node else None,
             **jsonable(dict(value)),
         }
-    if isinstance(value, Path):
+    if graph is not None and isinstance(value, graph.Path):
         return {"_nodes": jsonable(value.nodes), "_rels": jsonable(value.relationships)}
     if isinstance(value, Mapping):
         return {str(key): jsonable(item) for key, item in value.items()}
