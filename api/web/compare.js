@@ -5,7 +5,7 @@
 
 import { getJson } from "./api.js";
 import { loadClasses } from "./classview.js";
-import { drawLayered, markPath } from "./graph.js";
+import { drawLayered, fitLabels, markPath } from "./graph.js";
 import { busy, clearError, fillSelect, fillTable, formatNumber } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -95,7 +95,7 @@ export function alignedPositions(...graphsToAlign) {
     const members = [...depthOf.keys()].filter((place) => depthOf.get(place) === depth);
     members.sort((p, q) => strength.get(q) - strength.get(p) || p.localeCompare(q, undefined, { numeric: true }));
     const top = -((members.length - 1) * ROW) / 2;
-    members.forEach((place, row) => positions.set(place, { x: column * COLUMN, y: top + row * ROW }));
+    members.forEach((place, row) => positions.set(place, { x: column * COLUMN, y: top + row * ROW, row }));
   });
   return positions;
 }
@@ -104,7 +104,13 @@ export function alignedPositions(...graphsToAlign) {
 // spot on screen in both; panning or zooming one pane moves the other alike.
 function align(...panes) {
   const positions = alignedPositions(...panes);
-  for (const cy of panes) cy.nodes().positions((node) => positions.get(placeOf(node)));
+  for (const cy of panes) {
+    cy.nodes().forEach((node) => {
+      const { x, y, row } = positions.get(placeOf(node));
+      node.position({ x, y });
+      node.data("row", row);
+    });
+  }
   const points = [...positions.values()];
   const box = {
     x1: Math.min(...points.map((p) => p.x)),
@@ -120,7 +126,12 @@ function align(...panes) {
     (first.height() - 2 * padding) / Math.max(1, box.y2 - box.y1),
   );
   const pan = { x: (first.width() - zoom * (box.x1 + box.x2)) / 2, y: (first.height() - zoom * (box.y1 + box.y2)) / 2 };
-  for (const cy of panes) cy.viewport({ zoom, pan });
+  for (const cy of panes) {
+    cy.viewport({ zoom, pan });
+    // Labels no wider than a column, at a readable size, thinned where rows come too close.
+    cy.style().selector("node.layered").style("text-max-width", COLUMN - 20).update();
+    fitLabels(cy);
+  }
   let following = false;
   for (const cy of panes) {
     cy.on("viewport", () => {
