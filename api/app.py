@@ -19,6 +19,7 @@ from relex.api.limits import BodyLimitMiddleware
 from relex.api.renders import Renderer
 from relex.api.routes import classview, cypher, jobs, queries, renders
 from relex.api.routes.renders import MAX_UPLOAD_BYTES
+from relex.api.runs import RunService
 from relex.api.schemas import ERRORS
 from relex.api.state import ApiState
 from relex.queries import GraphStore, open_store
@@ -56,10 +57,12 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     if not graph.read_only:
         graph.create_schema()
     folders = roots.data_roots(chosen)
+    runs = RunService(graph, device=chosen.device, roots=folders)
     state = ApiState(
         settings=chosen,
         store=graph,
-        renderer=Renderer(graph, device=chosen.device, roots=folders),
+        runs=runs,
+        renderer=Renderer(runs),
         jobs=JobManager(
             graph,
             chosen.data_dir / "jobs",

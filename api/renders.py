@@ -1,39 +1,27 @@
-"""Heatmaps, deconvolutions and selection curves for a run's model, kept loaded between requests.
+"""Heatmaps, deconvolutions, selection curves and reference images for a run's model.
 
-One model is loaded per (model, weights) per process and shared by every run that uses it; each
-run gets its LRP method (the run's composite), its dataset and an index from stored Image ids to
-dataset items. Renders are cached (LRU) by the request; the forward pass and the full heatmap of
-an image are cached too, so selecting another subgraph of the same image costs one conditional
-backward pass.
+The run's model, method and dataset come from :mod:`api.runs`. Renders are cached (LRU) by the
+request; the forward pass and the full heatmap of an image are cached too, so selecting another
+subgraph of the same image costs one conditional backward pass.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import numpy as np
 import torch
 from PIL import Image
 from torch import Tensor
 
-from relex.api.errors import UploadError
-from relex.api.roots import check_served
-from relex.ingest.attribution import lrp_for
-from relex.ingest.datasets import BaseDataset, open_dataset
+from relex.api.cache import LRUCache
+from relex.api.runs import ImageInput, RunModel, RunService
 from relex.ingest.errors import RelexError
-from relex.ingest.explain import pick_device
-from relex.ingest.images import ImageTooLargeError, UnreadableImageError, decode_image
-from relex.ingest.lrp import INPUT_LAYER, LRP, Attribution, DeconvNet
+from relex.ingest.lrp import INPUT_LAYER, Attribution
 from relex.ingest.lrp.engine import Trace
-from relex.ingest.models import LoadedModel, load_model
 from relex.ingest.render import heatmap_rgb, pixels_rgb, side_by_side
 from relex.ingest.selection import (
     SelectionResult,
@@ -41,77 +29,15 @@ from relex.ingest.selection import (
     doubling_ks,
     selection_curve,
 )
-from relex.queries import GraphStore, InvalidRowError, NotFoundError, RunRow
+from relex.queries import InvalidRowError
 from relex.queries import ids as store_ids
 
 MAX_SELECTED = 4096
 """The most neurons one selection may name."""
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
 
 class SelectionError(RelexError):
     """A neuron selection that does not fit the run: empty, too large, another model's neurons."""
-
-
-class LRUCache(Generic[K, V]):
-    """A thread-safe least-recently-used cache of at most ``size`` entries."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
-        """The cached value for ``key``, or ``make()``'s (then cached)."""
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return self._items[key]
-            self.misses += 1
-        value = make()
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        """Forget every entry."""
-        with self._lock:
-            self._items.clear()
-
-
-@dataclass(frozen=True)
-class RunModel:
-    """What rendering for one run needs: its model, LRP method, DeconvNet and dataset."""
-
-    run: RunRow
-    loaded: LoadedModel
-    lrp: LRP
-    deconvnet: DeconvNet
-    dataset: BaseDataset
-    image_index: Mapping[str, int]
-    """Stored Image id -> dataset item."""
-
-    @property
-    def model_id(self) -> str:
-        """The model id the run's neurons carry."""
-        return self.run.model
-
-
-@dataclass(frozen=True)
-class ImageInput:
-    """A preprocessed image ``(1, C, H, W)`` and a key that identifies it in caches."""
-
-    tensor: Tensor
-    key: str
-    label: int | None = None
 
 
 @dataclass(frozen=True)
@@ -172,91 +98,14 @@ def parse_neuron(neuron: str) -> tuple[str, str, int]:
 
 
 class Renderer:
-    """Renders for the runs of ``store`` on ``device``; models and renders are cached. With
-    ``roots``, a run whose dataset folder lies outside them is refused (OutsideRootsError)."""
+    """Renders for the runs ``runs`` serves, cached (LRU) by the request."""
 
-    def __init__(
-        self,
-        store: GraphStore,
-        *,
-        device: str = "auto",
-        cache_size: int = 128,
-        roots: Sequence[Path] | None = None,
-    ) -> None:
-        self.store = store
-        self.device = pick_device(device)
-        self.roots = roots
-        self._models: LRUCache[tuple[str, str], LoadedModel] = LRUCache(4)
-        self._runs: LRUCache[tuple[str, str], RunModel] = LRUCache(16)
-        self._datasets: LRUCache[str, BaseDataset] = LRUCache(8)
+    def __init__(self, runs: RunService, *, cache_size: int = 128) -> None:
+        self.runs = runs
         self._traces: LRUCache[tuple[str, str, int | None], tuple[Trace, Attribution]] = LRUCache(
             16
         )
         self.renders: LRUCache[Hashable, Any] = LRUCache(cache_size)
-        self._lock = threading.Lock()
-
-    def run_model(self, run_id: str) -> RunModel:
-        """The loaded model, LRP method and dataset of run ``run_id`` (NotFoundError if none)."""
-        run = self.store.get_run(run_id)
-        return self._runs.get_or_make((run.id, run.params), lambda: self._load_run(run))
-
-    def _load_run(self, run: RunRow) -> RunModel:
-        params = render_params(run)
-        if self.roots is not None:
-            check_served(params["dataset"], self.roots)
-        model, weights = params["model"], params["weights"]
-        with self._lock:
-            loaded = self._models.get_or_make((model, weights), lambda: self._load(model, weights))
-        lrp = lrp_for(loaded.module, loaded.preprocessing, params["method"], device=self.device)
-        dataset = self.dataset(params["dataset"])
-        index = {
-            store_ids.image_id(dataset.name, dataset.sample(i).image_id): i
-            for i in range(len(dataset))
-        }
-        return RunModel(run, loaded, lrp, DeconvNet(loaded.module), dataset, index)
-
-    def _load(self, model: str, weights: str) -> LoadedModel:
-        loaded = load_model(model, weights)
-        loaded.module.to(self.device).eval()
-        return loaded
-
-    def dataset(self, spec: str) -> BaseDataset:
-        """The dataset ``spec`` names, opened once."""
-        return self._datasets.get_or_make(spec, lambda: open_dataset(spec))
-
-    def stored_image(self, context: RunModel, image_id: str) -> ImageInput:
-        """Image ``image_id`` of the run's dataset, preprocessed; NotFoundError if unknown."""
-        if image_id not in context.image_index:
-            raise NotFoundError(
-                f"image {image_id!r} is not in dataset {context.dataset.name} of run "
-                f"{context.run.id}"
-            )
-        item = context.image_index[image_id]
-        tensor = context.dataset.tensor(item, context.loaded.preprocessing)[None]
-        return ImageInput(tensor, f"id:{image_id}", int(context.dataset.labels[item]))
-
-    def raw_image(self, context: RunModel, image_id: str) -> bytes:
-        """Image ``image_id`` of the run's dataset as PNG bytes, as stored (not preprocessed)."""
-        if image_id not in context.image_index:
-            raise NotFoundError(f"image {image_id!r} is not in run {context.run.id}'s dataset")
-        image = context.dataset.image(context.image_index[image_id]).convert("RGB")
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
-        return buffer.getvalue()
-
-    def uploaded_image(self, context: RunModel, data: bytes) -> ImageInput:
-        """Uploaded image bytes, preprocessed for the run's model; UploadError if not an image
-        (422) or over the pixel limit (413, checked before decoding)."""
-        try:
-            image = decode_image(data, name="the upload")
-        except ImageTooLargeError as exc:
-            raise UploadError(str(exc), 413) from None
-        except UnreadableImageError as exc:
-            raise UploadError(
-                f"the upload is not an image this server can read ({exc.reason})", 422
-            ) from None
-        tensor = context.loaded.preprocessing(image)[None]
-        return ImageInput(tensor, "upload:" + hashlib.sha256(data).hexdigest())
 
     def selection(self, context: RunModel, neurons: Sequence[str]) -> dict[str, list[int]]:
         """Neuron ids as layer -> indices of the run's model; SelectionError unless every id
@@ -386,7 +235,7 @@ class Renderer:
         _, layer, index = parse_neuron(neuron)
         found = []
         for image_id, score in images:
-            image = self.stored_image(context, image_id)
+            image = self.runs.stored_image(context, image_id)
             render = self.heatmap(context, image, None, {layer: [index]})
             crop = _crop_box(render.heatmap)
             top, left, bottom, right = crop
@@ -411,9 +260,8 @@ class Renderer:
         return [(ids[i], float(column[i])) for i in order]
 
     def _activations(self, context: RunModel, layer: str) -> tuple[list[str], np.ndarray]:
-        params = json.loads(context.run.params)
-        classes = params.get("classes")
-        limit = params.get("limit")
+        classes = context.params.classes
+        limit = context.params.limit
         dataset = context.dataset
         items: list[int] = []
         for label in classes if classes is not None else dataset.present_classes:
@@ -422,7 +270,7 @@ class Renderer:
         ids, rows = [], []
         for batch in dataset.batches(context.loaded.preprocessing, 16, indices=items):
             if layer == INPUT_LAYER:
-                output = batch.inputs.to(self.device)
+                output = batch.inputs.to(self.runs.device)
             else:
                 output = context.lrp.trace(batch.inputs).outputs[steps.index(layer)]
             rows.append(output.flatten(2).amax(2) if output.ndim > 2 else output)
@@ -449,20 +297,3 @@ def _crop_box(heatmap: np.ndarray, fraction: float = 0.5) -> tuple[int, int, int
     top = int(min(max(row - side // 2, 0), height - side))
     left = int(min(max(column - side // 2, 0), width - side))
     return top, left, top + side, left + side
-
-
-RENDER_PARAMS = ("model", "weights", "method", "dataset")
-"""What a run must have recorded for its model to be loaded again and render."""
-
-
-def render_params(run: RunRow) -> dict[str, str]:
-    """The run's recorded model, weights, method and dataset; RelexError naming what is missing."""
-    params = json.loads(run.params)
-    if not isinstance(params, dict):
-        raise RelexError(f"run {run.id!r} records no parameters: its renders are unavailable")
-    missing = [key for key in RENDER_PARAMS if params.get(key) is None]
-    if missing:
-        raise RelexError(
-            f"run {run.id!r} does not record its {', '.join(missing)}: its renders are unavailable"
-        )
-    return {key: str(params[key]) for key in RENDER_PARAMS}

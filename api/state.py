@@ -1,5 +1,5 @@
-"""What every request shares: settings, the store, the renderer and the job manager, reached
-through ``Annotated`` dependencies."""
+"""What every request shares: settings, the store, the runs service, the renderer and the job
+manager, reached through ``Annotated`` dependencies."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 
 from relex.api.jobs import JobManager
 from relex.api.renders import Renderer
+from relex.api.runs import RunService
 from relex.queries import GraphStore
 from relex.queries.settings import Settings
 
@@ -20,6 +21,7 @@ class ApiState:
 
     settings: Settings
     store: GraphStore
+    runs: RunService
     renderer: Renderer
     jobs: JobManager
     owns_store: bool

@@ -34,11 +34,13 @@ import torch
 from fastapi.testclient import TestClient
 
 from relex.api.app import create_app
-from relex.api.renders import ImageInput, Renderer, RunModel
+from relex.api.renders import Renderer
+from relex.api.runs import ImageInput, RunModel, RunService
 from relex.ingest.attribution import lrp_for
 from relex.ingest.datasets import SHAPE_CLASSES
 from relex.ingest.lrp import DeconvNet
 from relex.ingest.models import save_checkpoint, small_cnn
+from relex.ingest.run_params import RunParameters
 from relex.ingest.worker import IngestOptions, ingest
 from relex.queries import RunRow, analysis
 from relex.queries.embedded import EmbeddedStore
@@ -76,8 +78,9 @@ def render_ratio(model: str, repeats: int) -> None:
     layers = [layer for layer in lrp.network.layers if layer.kind == "conv"]
     chosen = {layers[len(layers) // 2].name: list(range(8)), layers[-1].name: list(range(4))}
     run = RunRow("bench", "bench", loaded.name, "random", "epsilon_gamma_box")
-    context = RunModel(run, loaded, lrp, DeconvNet(loaded.module), None, {})  # type: ignore[arg-type]
-    renderer = Renderer(None, device="cpu")  # type: ignore[arg-type]
+    params = RunParameters(loaded.name, "none", "epsilon_gamma_box", "random")
+    context = RunModel(run, params, loaded, lrp, DeconvNet(loaded.module), None, {})  # type: ignore[arg-type]
+    renderer = Renderer(RunService(None, device="cpu"))  # type: ignore[arg-type]
     counter = iter(range(10**9))
 
     def cold() -> object:

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import torch
@@ -47,6 +46,7 @@ from relex.ingest.lrp import LRP
 from relex.ingest.lrp.composites import COMPOSITES
 from relex.ingest.lrp.network import Network
 from relex.ingest.models import LoadedModel, load_model
+from relex.ingest.run_params import GroupBy, RunParameters
 from relex.queries import (
     ClassRelevanceRow,
     ClassRow,
@@ -62,14 +62,12 @@ from relex.queries import (
     NodeRow,
     NotFoundError,
     RunRow,
-    params_json,
     utc_now,
 )
 from relex.queries import ids as store_ids
 
 log = logging.getLogger(__name__)
 
-GroupBy = Literal["label", "prediction"]
 Progress = Callable[[RunRow], None]
 """Told the Run row each time the worker writes it (started, each class done, finished)."""
 
@@ -114,12 +112,12 @@ class IngestOptions:
     paths: int = 5
     """Critical paths stored per class and sign."""
 
-    def parameters(self) -> dict[str, object]:
+    def parameters(self) -> RunParameters:
         """What defines the run's result (the device and batch size do not)."""
         chosen = dataclasses.asdict(self)
         for key in ("run", "device", "batch_size"):
             chosen.pop(key)
-        return chosen
+        return RunParameters(**chosen)
 
 
 NAMED_WEIGHTS = ("imagenet", "none")
@@ -164,7 +162,7 @@ def ingest(
     control = _Control(on_progress, cancel)
     _validate(options)
     options = _absolute_paths(options)
-    ranks.check_same("options", (options.run, params_json(options.parameters())))
+    ranks.check_same("options", (options.run, options.parameters().to_json()))
     setup = _prepare(options)
     control.check()
     run = ranks.from_writer(lambda: _start_run(options, setup, _writer(store)))
@@ -314,7 +312,7 @@ def _first_mode(dataset: BaseDataset) -> str:
 
 def _start_run(options: IngestOptions, setup: _Setup, store: GraphStore) -> RunRow:
     store.create_schema()
-    params = params_json(options.parameters())
+    params = options.parameters().to_json()
     try:
         existing = store.get_run(options.run)
     except NotFoundError:

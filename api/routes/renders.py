@@ -11,13 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from relex.api.errors import UploadError
-from relex.api.renders import (
-    DeconvolutionRender,
-    HeatmapRender,
-    ImageInput,
-    Reference,
-    RunModel,
-)
+from relex.api.renders import DeconvolutionRender, HeatmapRender, Reference
+from relex.api.runs import ImageInput, RunModel
 from relex.api.schemas import (
     ImageOut,
     ReferenceOut,
@@ -29,6 +24,7 @@ from relex.api.schemas import (
     SelectionRequest,
 )
 from relex.api.state import ApiState, State
+from relex.api.uploads import uploaded_image
 from relex.queries import NotFoundError, analysis
 from relex.queries import ids as store_ids
 from relex.queries.analysis.classview import class_images
@@ -51,7 +47,7 @@ def images(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[ImageOut]:
     """Images of the run's dataset (of one class when ``class_id`` is given)."""
-    context = state.renderer.run_model(run)
+    context = state.runs.run_model(run)
     dataset = context.dataset
     classes = None
     if class_id is not None:
@@ -72,8 +68,8 @@ def images(
 @router.get("/images/{image_id:path}.png", response_class=Response, responses=PNG)
 def image_png(state: State, image_id: str, run: Annotated[str, Query(min_length=1)]) -> Response:
     """An image of the run's dataset as PNG (as stored, not preprocessed)."""
-    context = state.renderer.run_model(run)
-    return Response(state.renderer.raw_image(context, image_id), media_type="image/png")
+    context = state.runs.run_model(run)
+    return Response(state.runs.raw_image(context, image_id), media_type="image/png")
 
 
 def _numbers(render: HeatmapRender | DeconvolutionRender) -> RenderNumbers:
@@ -119,8 +115,8 @@ def _render(
 
 
 def _stored(state: State, kind: str, body: RenderRequest) -> HeatmapRender | DeconvolutionRender:
-    context = state.renderer.run_model(body.run)
-    image = state.renderer.stored_image(context, body.image_id)
+    context = state.runs.run_model(body.run)
+    image = state.runs.stored_image(context, body.image_id)
     return _render(state, kind, context, image, body.target, body.neurons)
 
 
@@ -169,8 +165,8 @@ async def _uploaded(
     chosen = [neuron.strip() for neuron in neurons.split(",") if neuron.strip()]
 
     def work() -> HeatmapRender | DeconvolutionRender:
-        context = state.renderer.run_model(run)
-        image = state.renderer.uploaded_image(context, data)
+        context = state.runs.run_model(run)
+        image = uploaded_image(context, data)
         return _render(state, kind, context, image, target, chosen)
 
     return await run_in_threadpool(work)
@@ -216,8 +212,8 @@ async def deconvolution_upload(
 def selection(state: State, body: SelectionRequest) -> SelectionOut:
     """The smallest top-k-per-layer subgraph whose heatmap meets the MSE or SMAPE threshold,
     and the curve (k, neurons kept, MSE, SMAPE) over every k tried."""
-    context = state.renderer.run_model(body.run)
-    image = state.renderer.stored_image(context, body.image_id)
+    context = state.runs.run_model(body.run)
+    image = state.runs.stored_image(context, body.image_id)
     result = state.renderer.selection_curve(
         context, image, body.target, ks=body.ks, metric=body.metric, threshold=body.threshold
     )
@@ -281,7 +277,7 @@ def references(
     neuron's heatmap cropped around its peak; of one class's images when ``class_id`` is given."""
     detail = analysis.neuron_detail(state.store, run=run, neuron=neuron, k=k)
     neuron = detail.id
-    context = state.renderer.run_model(run)
+    context = state.runs.run_model(run)
     state.renderer.selection(context, [neuron])
     stored = [(image.image, image.relevance) for image in detail.images[:k]]
     active = state.renderer.top_activations(context, neuron, k)

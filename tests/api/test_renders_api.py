@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from relex.api.renders import render_params
+from relex.api.runs import render_params
 from relex.ingest.datasets import BaseDataset, open_dataset
 from relex.ingest.errors import RelexError
 from relex.ingest.lrp import LRP, DeconvNet, composite_by_name
@@ -279,6 +279,18 @@ def test_a_run_without_its_model_parameters_cannot_render(params: str, reason: s
     run = RunRow("old", "old run", "vgg16", "d", "epsilon", params=params)
     with pytest.raises(RelexError, match=reason):
         render_params(run)
+
+
+def test_a_run_recorded_with_fewer_or_other_parameters_reads_with_defaults() -> None:
+    text = '{"model": "m", "weights": "w", "method": "epsilon", "dataset": "d", "target": "x"}'
+    params = render_params(RunRow("old", "old run", "m", "d", "epsilon", params=text))
+    assert (params.model, params.weights, params.method, params.dataset) == (
+        "m",
+        "w",
+        "epsilon",
+        "d",
+    )
+    assert (params.classes, params.limit, params.top_k, params.group_by) == (None, None, 8, "label")
 
 
 def test_selection_curve_runs_k_up_to_the_largest_layer_by_default(

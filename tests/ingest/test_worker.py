@@ -4,6 +4,7 @@ and the kill -9 and resume on a real Neo4j server."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -28,6 +29,7 @@ from relex.ingest.errors import RelexError
 from relex.ingest.lrp import LRP
 from relex.ingest.lrp.composites import epsilon_gamma_box
 from relex.ingest.models import load_model
+from relex.ingest.run_params import RunParameters
 from relex.ingest.worker import IngestOptions, ingest
 from relex.queries import GraphStore, StoreSettings, open_store
 from tests.helpers import SHAPES_DATASET, shapes_checkpoint, small_run_options
@@ -163,6 +165,32 @@ def test_rerun_changes_nothing_and_other_parameters_are_refused(
         with pytest.raises(RelexError, match="already exists with other parameters"):
             ingest(small_run_options(checkpoint, limit=3, top_k=4), store, progress=False)
     assert dump(path) == before
+
+
+def test_the_run_records_its_parameters_as_the_renders_read_them(
+    checkpoint: Path, tmp_path: Path
+) -> None:
+    options = small_run_options(checkpoint, classes=(0, 2), limit=2)
+    with store_at(tmp_path / "g.kuzu") as store:
+        run = ingest(options, store, progress=False)
+    recorded = {
+        "classes": [0, 2],
+        "dataset": SHAPES_DATASET,
+        "group_by": "label",
+        "limit": 2,
+        "method": "epsilon_gamma_box",
+        "model": "smallcnn64",
+        "paths": 5,
+        "top_k": 3,
+        "weights": str(checkpoint.resolve()),
+    }
+    assert json.loads(run.params) == recorded
+    assert run.params == json.dumps(recorded, sort_keys=True)
+    params = RunParameters.from_json(run.params, run=run.id)
+    assert params == RunParameters(
+        "smallcnn64", str(checkpoint.resolve()), "epsilon_gamma_box", SHAPES_DATASET, 3, (0, 2), 2
+    )
+    assert params.to_json() == run.params
 
 
 def test_kill_during_ingest_then_resume_gives_the_uninterrupted_graph(
