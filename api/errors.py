@@ -17,6 +17,7 @@ from relex.queries.errors import (
     QueryTimeoutError,
     StoreError,
     StoreInUseError,
+    UserError,
     WriteRefusedError,
 )
 
@@ -40,6 +41,7 @@ STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
     (OutsideRootsError, status.HTTP_403_FORBIDDEN),
     (StoreError, status.HTTP_400_BAD_REQUEST),
     (RelexError, status.HTTP_422_UNPROCESSABLE_CONTENT),
+    (UserError, status.HTTP_400_BAD_REQUEST),
 )
 """First match wins: subclasses before their bases."""
 
@@ -59,9 +61,8 @@ async def _answer(request: Request, error: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Answer RelexError and StoreError (and their subclasses) with their status and reason."""
-    app.add_exception_handler(RelexError, _answer)
-    app.add_exception_handler(StoreError, _answer)
+    """Answer the one error root, UserError (every layer's errors), with its status and reason."""
+    app.add_exception_handler(UserError, _answer)
 
 
 async def send_detail(send: Send, code: int, reason: str, *, close: bool = False) -> None:

@@ -25,7 +25,8 @@ from typing import Any, Literal
 
 from relex.ingest.errors import RelexError
 from relex.ingest.worker import IngestCancelledError, IngestOptions, ingest
-from relex.queries import GraphStore, NotFoundError, RunRow, StoreError, utc_now
+from relex.queries import GraphStore, NotFoundError, RunRow, utc_now
+from relex.queries.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +207,7 @@ class JobManager:
             self._runner(options, self.store, progress, cancel)
         except IngestCancelledError:
             self._save(dataclasses.replace(job, status="cancelled", updated_at=utc_now()))
-        except (RelexError, StoreError, OSError, ValueError) as exc:
+        except (UserError, OSError, ValueError) as exc:
             log.warning("job %s failed: %s", job.id, exc)
             self._save(
                 dataclasses.replace(job, status="failed", error=str(exc), updated_at=utc_now())

@@ -1,5 +1,7 @@
-"""The one exception type the command line turns into a clear message and a non-zero exit."""
+"""The torch side's error: a subclass of the project's one root, which the graph layer owns."""
+
+from relex.queries.errors import UserError
 
 
-class RelexError(Exception):
+class RelexError(UserError):
     """A problem the user can fix (bad input, a missing file, wrong weights): no traceback."""

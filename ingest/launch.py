@@ -18,7 +18,8 @@ from relex.ingest.distributed import Ranks, environment_ranks, joined
 from relex.ingest.errors import RelexError
 from relex.ingest.new_store import removed_unless_committed
 from relex.ingest.worker import IngestOptions, ingest
-from relex.queries import RunRow, StoreError, StoreSettings, open_store
+from relex.queries import RunRow, StoreSettings, open_store
+from relex.queries.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def _rank_main(
     )
     try:
         finished = run_rank(options, settings, Ranks(rank, world, rank), progress=rank == 0)
-    except (RelexError, StoreError) as error:
+    except UserError as error:
         log.error("rank %d: %s", rank, error)
         sys.exit(2)
     if finished is not None:

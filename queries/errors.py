@@ -1,7 +1,15 @@
-"""Exceptions for problems a user can fix: each message names the store, the row or the query."""
+"""Exceptions for problems a user can fix: each message names the store, the row or the query.
+
+:class:`UserError` is the one root of the project's errors: this bottom floor owns it, each layer
+subclasses it (``StoreError`` here, ``relex.ingest.errors.RelexError`` above), and the edges (the
+CLI, the API's handlers, the jobs) catch it alone."""
 
 
-class StoreError(Exception):
+class UserError(Exception):
+    """The root: a problem the user can fix (bad input, a missing file or node): no traceback."""
+
+
+class StoreError(UserError):
     """Base class: something about the graph store the user can fix."""
 
 

@@ -24,7 +24,7 @@ from relex.cli_query import query_app
 from relex.cli_serve import serve_command
 from relex.ingest.errors import RelexError
 from relex.ingest.registry import EXPLAIN_METHODS, LRP_METHODS, MODELS
-from relex.queries import StoreError
+from relex.queries.errors import UserError
 from relex.queries.settings import get_settings
 
 app = typer.Typer(
@@ -227,7 +227,7 @@ def main() -> None:
     """Entry point of the ``relex`` console script."""
     try:
         app()
-    except (RelexError, StoreError) as error:
+    except UserError as error:
         typer.echo(f"error: {error}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -140,6 +140,14 @@ def test_the_lrp_engine_depends_on_nothing_above_it() -> None:
     assert outside == []
 
 
+def test_the_engine_errors_pull_in_only_the_one_error_root() -> None:
+    """The engine's ``ingest.errors`` subclasses the graph layer's root, and that is all it and
+    the root's module import of the project."""
+    graph = _graph()
+    assert nx.descendants(graph, "relex.ingest.errors") == {"relex.queries.errors"}
+    assert nx.descendants(graph, "relex.queries.errors") == set()
+
+
 def test_the_layers_are_imported_by_one_name_only() -> None:
     """Either every import names ``relex.ingest`` (installed) or none does: a module imported
     by both names would be loaded twice, with two copies of its classes."""
