@@ -18,8 +18,8 @@ edge carries, over the dense (not sparsified) flows:
 defined only where the lower neuron's class relevance has the flow's sign too (evidence for the
 class that stays evidence for it, or evidence against that stays against); elsewhere it is NaN
 (stored as null) and no critical path uses the edge. The sum runs over every lower layer the
-upper neuron passes relevance to. ``cost = -ln(share) >= 0``, so Dijkstra-based searches are
-exact on it.
+upper neuron passes relevance to. ``cost = -ln(share) >= 0`` (``queries.rows.share_cost``, the
+one definition the store and the path searches use), so Dijkstra-based searches are exact on it.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ sparsification (:func:`ingest.aggregate.top_incoming`), so the same search over 
 
 A path of sign +1 (evidence for the class) uses edges with a positive flow into neurons of
 positive class relevance; sign -1 (evidence against) negative flows into neurons of negative
-relevance. Its edges' ``cost = -ln(share)`` (:mod:`ingest.aggregate`), and its score is the
-relevance it carries (``queries.analysis.paths.path_score``).
+relevance. Its edges' ``cost = -ln(share)`` (:mod:`ingest.aggregate`,
+``queries.rows.share_cost``), and its score is the relevance it carries
+(``queries.analysis.paths.path_score``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from relex.ingest.aggregate import LayerPair
 from relex.queries.analysis.paths import LayerEdges, k_best_paths, path_score
+from relex.queries.rows import share_cost
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def evidence_paths(
     for (lower, upper), flow in flows.items():
         usable = np.isfinite(shares[(lower, upper)]) & (np.sign(flow) == sign)
         rows, columns = np.nonzero(usable)
-        cost = -np.log(shares[(lower, upper)][rows, columns])
+        cost = share_cost(shares[(lower, upper)][rows, columns])
         edges.append(LayerEdges(upper, lower, columns, rows, cost))
     found = k_best_paths(edges, depths, source=source, target_layer=target_layer, k=k)
     paths = []
@@ -59,7 +61,7 @@ def evidence_paths(
         (upper_layer, upper_index), (lower_layer, lower_index) = path.hops[:2]
         pair = (lower_layer, upper_layer)
         first_flow = float(flows[pair][lower_index, upper_index])
-        first_cost = float(-np.log(shares[pair][lower_index, upper_index]))
+        first_cost = float(share_cost(shares[pair][lower_index, upper_index]))
         score = path_score(first_flow, first_cost, path.cost)
         paths.append(EvidencePath(sign, rank, path.hops, path.cost, score))
     return paths

@@ -36,19 +36,14 @@ def params_json(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True)
 
 
-def share_of(flow: float, upper_outflow: float) -> float | None:
-    """The share of the upper neuron's relevance of the flow's sign (``upper_outflow``, the sum of
-    its flows of that sign) that one flow carries; None if undefined."""
-    if upper_outflow == 0.0 or not math.isfinite(upper_outflow):
-        return None
-    return flow / upper_outflow
-
-
-def cost_of(share: float | None) -> float | None:
-    """-ln(share) for a positive share, else None: the weight of a FLOW in shortest paths."""
-    if share is None or not share > 0.0:
-        return None
-    return -math.log(share)
+def share_cost(share: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """The weight of a FLOW in shortest paths, ``cost = -ln(share)``, elementwise: NaN where the
+    share is not positive (or NaN). The share itself is defined by ``ingest.aggregate``."""
+    values = np.asarray(share, dtype=np.float64)
+    positive = values > 0.0
+    out = np.full(values.shape, np.nan)
+    out[positive] = -np.log(values[positive])
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +322,8 @@ class FlowRow:
     """One FLOW edge: relevance ``relevance`` passed from neuron ``upper`` to neuron ``lower``.
 
     ``upper`` and ``lower`` are Neuron ids, ``class_id`` a Class id. ``share`` is the flow over
-    the upper neuron's relevance of the flow's sign (``queries.schema``; see ``FlowRow.of``);
+    the upper neuron's relevance of the flow's sign (``queries.schema``, computed by
+    ``ingest.aggregate``);
     ``cost`` follows from it.
     """
 
@@ -338,24 +334,13 @@ class FlowRow:
     relevance: float
     share: float | None
 
-    @classmethod
-    def of(
-        cls,
-        run: str,
-        class_id: str,
-        upper: str,
-        lower: str,
-        *,
-        flow: float,
-        upper_outflow: float,
-    ) -> FlowRow:
-        """A FlowRow whose share is computed from the upper neuron's outflow of its sign."""
-        return cls(run, class_id, upper, lower, flow, share_of(flow, upper_outflow))
-
     @property
     def cost(self) -> float | None:
         """-ln(share), or None where the share is not positive."""
-        return cost_of(self.share)
+        if self.share is None:
+            return None
+        cost = float(share_cost(self.share))
+        return None if math.isnan(cost) else cost
 
 
 def _column(values: npt.ArrayLike, name: str, kind: str) -> npt.NDArray[Any]:
@@ -450,10 +435,7 @@ class FlowBatch:
 
     def cost(self) -> npt.NDArray[np.float64]:
         """-ln(share) where the share is positive, NaN (stored as null) elsewhere."""
-        positive = self.share > 0.0
-        out = np.full(len(self.share), np.nan)
-        out[positive] = -np.log(self.share[positive])
-        return out
+        return share_cost(self.share)
 
     def rows(self) -> list[FlowRow]:
         """The batch as FlowRows (slow for big batches; meant for tests and small writes)."""

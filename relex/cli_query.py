@@ -41,6 +41,7 @@ from relex.queries.analysis import (
     subgraph,
     top_neurons,
 )
+from relex.queries.ids import parse_neuron_id
 from relex.queries.settings import get_settings
 
 query_app = typer.Typer(
@@ -237,7 +238,7 @@ def _paths_table(found: CriticalPaths) -> str:
     if not found.paths:
         return f"{head}\nno path of this sign exists in the stored graph"
     rows = [
-        (i, p.score, p.cost, " > ".join(n.split("/", 1)[1] for n in p.neurons))
+        (i, p.score, p.cost, " > ".join(_short(n) for n in p.neurons))
         for i, p in enumerate(found.paths, 1)
     ]
     return f"{head}\n" + table(["#", "score", "cost", "path (layer/index)"], rows)
@@ -400,7 +401,7 @@ def _subgraph_out(graph: GraphStore, **arguments: Any) -> dict[str, Any]:
 
 def _short(neuron: str) -> str:
     """``layer/index`` of a neuron id ``<model>/<layer>/<index>``."""
-    return neuron.split("/", 1)[1]
+    return parse_neuron_id(neuron).local
 
 
 @query_app.command("neuron")

@@ -24,6 +24,7 @@ from relex.ingest.models import LoadedModel
 from relex.ingest.registry import LOCALISATION_METRICS, METRICS
 from relex.ingest.selection import selection_curve
 from relex.queries.analysis.paths import LayerEdges, k_best_paths
+from relex.queries.rows import share_cost
 
 LOCALISATION = LOCALISATION_METRICS
 DEFAULT_METRICS = METRICS
@@ -340,8 +341,7 @@ def _selected_edges(
     upper_ids = np.asarray(kept.get(upper, range(matrix.shape[1])), dtype=np.int64)
     chosen = shares[np.ix_(lower_ids, upper_ids)]
     positive = matrix[np.ix_(lower_ids, upper_ids)] > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        costs = np.where(positive & np.isfinite(chosen), -np.log(chosen), np.nan)
+    costs = np.where(positive, share_cost(chosen), np.nan)
     grid_lower, grid_upper = np.meshgrid(lower_ids, upper_ids, indexing="ij")
     return LayerEdges(upper, lower, grid_upper.ravel(), grid_lower.ravel(), costs.ravel())
 

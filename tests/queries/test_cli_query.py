@@ -54,6 +54,7 @@ def test_tables_and_json_match_the_functions(ingested_store: Path) -> None:
     table = invoke("critical-paths", *run, "--class", first, *against, *store)
     assert f"evidence against the class, from {paths.source} to layer conv1_1" in table
     assert "summed over 3 images" in table
+    assert " > ".join(n.split("/", 1)[1] for n in paths.paths[0].neurons) in table
     # A class's name and a short neuron id (layer/index) work where ids are taken.
     assert invoke("critical-paths", *run, "--class", names[first], *against, *store) == table
     short = paths.paths[0].neurons[1].split("/", 1)[1]

@@ -24,7 +24,6 @@ from relex.queries import (
     RunRow,
     params_json,
 )
-from relex.queries.rows import share_of
 
 
 @dataclass(frozen=True)
@@ -111,8 +110,7 @@ def small_run(run_id: str = "run-1", *, seed: int = 0, top_k: int = 2) -> SmallR
                     uppers.append(NeuronRow("tiny", upper.name, j).id)
                     lowers.append(NeuronRow("tiny", lower.name, int(i)).id)
                     flows.append(flow)
-                    share = share_of(flow, upper_relevance)
-                    shares.append(np.nan if share is None else share)
+                    shares.append(flow / upper_relevance)
     batch = FlowBatch.of(run_id, cls_ids, uppers, lowers, flows, shares)
     relevance: list[RelevanceRow] = [
         ClassRelevanceRow(

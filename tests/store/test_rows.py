@@ -26,6 +26,7 @@ from relex.queries import (
 from relex.queries.embedded import used_params
 from relex.queries.frames import flow_table
 from relex.queries.lock import StoreLock, holder_pid, lock_path
+from relex.queries.rows import share_cost
 
 
 def test_ids_are_deterministic_paths() -> None:
@@ -55,11 +56,19 @@ def test_bad_rows_say_what_is_wrong(make: object, message: str) -> None:
 
 
 def test_flow_share_and_cost() -> None:
-    row = FlowRow.of("r", "d/0", "m/b/0", "m/a/1", flow=0.25, upper_outflow=0.5)
-    assert row.share == 0.5
+    row = FlowRow("r", "d/0", "m/b/0", "m/a/1", 0.25, 0.5)
     assert row.cost == pytest.approx(math.log(2))
-    assert FlowRow.of("r", "d/0", "u", "l", flow=0.1, upper_outflow=0.0).share is None
+    assert FlowRow("r", "d/0", "u", "l", 0.1, None).cost is None
     assert FlowRow("r", "d/0", "u", "l", -0.1, -0.2).cost is None
+    assert FlowRow("r", "d/0", "u", "l", 0.0, 0.0).cost is None
+
+
+def test_share_cost_is_minus_ln_share_where_positive() -> None:
+    shares = [0.5, 1.0, 1e-300, 0.0, -0.25, math.nan]
+    costs = share_cost(shares)
+    np.testing.assert_allclose(costs[:3], [-math.log(s) for s in shares[:3]], rtol=1e-15)
+    assert np.isnan(costs[3:]).all()
+    assert float(share_cost(0.25)) == pytest.approx(-math.log(0.25), rel=1e-15)
 
 
 def test_flow_batch_columns_costs_and_rows() -> None:

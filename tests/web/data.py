@@ -21,7 +21,6 @@ from relex.queries import (
     open_store,
     params_json,
 )
-from relex.queries.rows import share_of
 from tests.helpers import shapes_checkpoint, small_run_options
 
 SMALL_RUN = "shapes"
@@ -68,9 +67,7 @@ def write_wide_run(store_path: Path, *, seed: int = 0) -> None:
     ]
     edges += [(f"{model}/conv1/{j}", f"{model}/input/{c}") for j in range(WIDE) for c in range(3)]
     flows = [relevance[upper] * float(rng.uniform(0.05, 0.5)) for upper, _ in edges]
-    shares = [
-        share_of(flow, relevance[upper]) for flow, (upper, _) in zip(flows, edges, strict=True)
-    ]
+    shares = [flow / relevance[upper] for flow, (upper, _) in zip(flows, edges, strict=True)]
     ranks = {
         neuron.id: rank
         for layer in layers
@@ -109,7 +106,7 @@ def write_wide_run(store_path: Path, *, seed: int = 0) -> None:
                 [upper for upper, _ in edges],
                 [lower for _, lower in edges],
                 flows,
-                [np.nan if share is None else share for share in shares],
+                shares,
             )
         )
         store.write_relevance(
