@@ -21,9 +21,9 @@ from relex.api.routes import classview, cypher, jobs, queries, renders
 from relex.api.routes.renders import MAX_UPLOAD_BYTES
 from relex.api.runs import RunService
 from relex.api.schemas import ERRORS
+from relex.api.settings import Settings, get_settings
 from relex.api.state import ApiState
 from relex.queries import GraphStore, open_store
-from relex.queries.settings import Settings, get_settings
 
 WEB = Path(__file__).with_name("web")
 MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024

@@ -12,10 +12,10 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from relex.api.settings import Settings
 from relex.ingest.datasets.spec import FOLDER_KINDS, parse_spec
 from relex.ingest.errors import RelexError
 from relex.ingest.worker import IngestOptions
-from relex.queries.settings import Settings
 
 MAX_SYNTHETIC_IMAGES = 10_000
 """The most images a job's synthetic dataset may hold (``n=``)."""

@@ -16,8 +16,8 @@ from fastapi import FastAPI
 
 from relex.api.app import create_app
 from relex.api.auth import is_loopback
+from relex.api.settings import Settings
 from relex.queries.lock import serving_address
-from relex.queries.settings import Settings
 
 log = logging.getLogger(__name__)
 

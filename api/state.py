@@ -11,8 +11,8 @@ from fastapi import Depends, Request
 from relex.api.jobs import JobManager
 from relex.api.renders import Renderer
 from relex.api.runs import RunService
+from relex.api.settings import Settings
 from relex.queries import GraphStore
-from relex.queries.settings import Settings
 
 
 @dataclass

@@ -36,6 +36,7 @@ from fastapi.testclient import TestClient
 from relex.api.app import create_app
 from relex.api.renders import Renderer
 from relex.api.runs import ImageInput, RunModel, RunService
+from relex.api.settings import Settings
 from relex.ingest.attribution import lrp_for
 from relex.ingest.datasets import SHAPE_CLASSES
 from relex.ingest.lrp import DeconvNet
@@ -44,7 +45,6 @@ from relex.ingest.run_params import RunParameters
 from relex.ingest.worker import IngestOptions, ingest
 from relex.queries import RunRow, analysis
 from relex.queries.embedded import EmbeddedStore
-from relex.queries.settings import Settings
 from tests.helpers import random_inputs, randomised
 
 DATASET = "synthetic:shapes-a?n=120&seed=3"

@@ -1,6 +1,6 @@
 """The graph side: schema, store backends and the Cypher query catalogue (no torch here).
 
-Open a store with ``open_store()`` (settings from the environment) or construct
+Open a store with ``open_store(StoreSettings.from_env())`` (or explicit settings) or construct
 ``EmbeddedStore`` / ``Neo4jStore`` directly; write rows from ``queries.rows``.
 """
 

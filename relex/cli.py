@@ -24,8 +24,9 @@ from relex.cli_query import query_app
 from relex.cli_serve import serve_command
 from relex.ingest.errors import RelexError
 from relex.ingest.registry import EXPLAIN_METHODS, LRP_METHODS, MODELS
+from relex.ingest.settings import IngestSettings
+from relex.queries import StoreSettings
 from relex.queries.errors import UserError
-from relex.queries.settings import get_settings
 
 app = typer.Typer(
     name="relex",
@@ -90,7 +91,7 @@ def explain(
         method=method,
         target=target,
         out=out,
-        device=device or get_settings().device,
+        device=device or IngestSettings().device,
         batch_size=batch_size,
     )
     if as_json:
@@ -158,12 +159,12 @@ def ingest_command(
         top_k=top_k,
         paths=paths,
         batch_size=batch_size,
-        device=device or get_settings().device,
+        device=device or IngestSettings().device,
         classes=_class_list(classes),
         limit=limit,
         group_by=group_by,  # type: ignore[arg-type]
     )
-    settings = get_settings().store_settings()
+    settings = StoreSettings.from_env()
     if store is not None:
         settings = dataclasses.replace(settings, path=store)
     finished = ingest_on_ranks(options, settings, nproc)

@@ -13,9 +13,8 @@ import typer
 from relex.cli_remote import REQUEST_TIMEOUT_S, answer
 from relex.cli_tables import table
 from relex.ingest.errors import RelexError
-from relex.queries import GraphStore
+from relex.queries import GraphStore, StoreSettings
 from relex.queries.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, ConsoleResult, run_read_only
-from relex.queries.settings import get_settings
 
 CELL_WIDTH = 60
 """Longer cells (paths, lists, maps) are cut to this many characters."""
@@ -38,7 +37,7 @@ def cypher_command(
     ] = None,
 ) -> None:
     """Run QUERY read-only against the graph store (writes are refused, the store unchanged)."""
-    settings = get_settings().store_settings()
+    settings = StoreSettings.from_env()
     if store is not None:
         settings = dataclasses.replace(settings, path=store)
     parameters = parse_params(params)

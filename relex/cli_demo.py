@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from relex.queries import RunRow, StoreSettings, open_store
-from relex.queries.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from relex.api.settings import Settings
     from relex.ingest.demo import ExampleQuery
 
 
@@ -50,6 +50,7 @@ def demo_command(
     port: Annotated[int | None, typer.Option(help="API port (default: $RELEX_API_PORT).")] = None,
 ) -> None:
     """Synthetic data, a trained small CNN, both datasets in the graph, then the API and page."""
+    from relex.api.settings import get_settings
     from relex.ingest.demo import (
         demo_model_files,
         example_queries,

@@ -42,7 +42,6 @@ from relex.queries.analysis import (
     top_neurons,
 )
 from relex.queries.ids import parse_neuron_id
-from relex.queries.settings import get_settings
 
 query_app = typer.Typer(
     help="Ask the graph: top neurons, critical paths, comparisons, subgraphs, neurons.",
@@ -65,7 +64,7 @@ RETAINED = (
 
 
 def _settings(path: Path | None) -> StoreSettings:
-    settings = get_settings().store_settings()
+    settings = StoreSettings.from_env()
     return settings if path is None else dataclasses.replace(settings, path=path)
 
 

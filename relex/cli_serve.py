@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from relex.queries.settings import get_settings
-
 
 def serve_command(
     host: Annotated[str | None, typer.Option(help="Address (default: $RELEX_API_HOST).")] = None,
@@ -22,6 +20,7 @@ def serve_command(
     """Serve the API and the web page (127.0.0.1:8000 by default) over the graph store; prints
     the page's URL with its access token."""
     from relex.api.server import serve
+    from relex.api.settings import get_settings
 
     changes: dict[str, object] = {"api_host": host, "api_port": port, "store_path": store}
     settings = get_settings().model_copy(

@@ -1,4 +1,5 @@
-"""The one settings object: defaults, the environment, ``.env``, and clear errors."""
+"""Every layer's settings: defaults, the environment, ``.env``, clear errors, and which layer owns
+which variable."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from relex.queries import StoreError, StoreSettings
-from relex.queries.settings import Settings, SettingsError, get_settings
+from relex.api.settings import ApiSettings, Settings, get_settings
+from relex.ingest.settings import IngestSettings
+from relex.queries import StoreError, StoreSettings, open_store
+from relex.queries.settings import SettingsError, StoreEnv
 
 VARIABLES = (
     "RELEX_STORE_BACKEND",
@@ -167,6 +170,58 @@ def test_keyword_arguments_override_everything(monkeypatch: pytest.MonkeyPatch) 
     assert Settings(store_path=Path("arg.kuzu")).store_path == Path("arg.kuzu")
 
 
-def test_settings_do_not_import_torch() -> None:
-    code = "import sys, queries.settings; sys.exit('torch' in sys.modules)"
+def test_settings_do_not_import_torch_or_the_web_framework() -> None:
+    code = (
+        "import sys, queries.settings, ingest.settings, api.settings; "
+        "sys.exit('torch' in sys.modules or 'fastapi' in sys.modules)"
+    )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_each_layer_owns_its_variables() -> None:
+    store = {"store_backend", "store_path", "store_engine", "store_buffer_pool_mb"}
+    store |= {"neo4j_uri", "neo4j_user", "neo4j_password", "neo4j_database", "neo4j_batch_size"}
+    api = {"api_host", "api_port", "api_token", "data_roots", "max_jobs", "trusted_hosts"}
+    assert set(StoreEnv.model_fields) == store
+    assert set(IngestSettings.model_fields) == {"device", "data_dir"}
+    assert set(ApiSettings.model_fields) == api
+    assert set(Settings.model_fields) == store | api | {"device", "data_dir"}
+
+
+def test_a_layer_reads_only_its_own_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELEX_API_PORT", "not a port")
+    monkeypatch.setenv("RELEX_STORE_ENGINE", "duckdb")
+    assert IngestSettings().device == "auto"
+    with pytest.raises(SettingsError, match=r"^bad setting: RELEX_API_PORT: [^;]*$"):
+        ApiSettings()
+    with pytest.raises(SettingsError, match=r"^bad setting: RELEX_STORE_ENGINE: [^;]*$"):
+        StoreSettings.from_env()
+
+
+def test_open_store_takes_its_settings_and_reads_no_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("RELEX_STORE_BACKEND", "neo4j")
+    with pytest.raises(TypeError):
+        open_store()  # type: ignore[call-arg]
+    with open_store(StoreSettings(path=tmp_path / "g.kuzu")) as store:
+        assert not store.read_only
+    assert (tmp_path / "g.kuzu").exists()
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"backend": "sqlite"}, "unknown store backend 'sqlite': use embedded or neo4j"),
+        ({"engine": "duckdb"}, "unknown embedded engine 'duckdb': use kuzu or ladybug"),
+    ],
+)
+def test_store_settings_are_checked_as_their_variables_are(
+    values: dict[str, str], message: str
+) -> None:
+    with pytest.raises(StoreError, match=message):
+        StoreSettings(**values)  # type: ignore[arg-type]
+    variable = {"backend": "RELEX_STORE_BACKEND", "engine": "RELEX_STORE_ENGINE"}
+    name, value = next(iter(values.items()))
+    with pytest.raises(SettingsError, match=f"{variable[name]}: {message}"):
+        StoreSettings.from_env({variable[name]: value})

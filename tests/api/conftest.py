@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from relex.api.app import create_app
+from relex.api.settings import Settings
 from relex.ingest.worker import IngestOptions, ingest
 from relex.queries import GraphStore, RunRow
 from relex.queries.embedded import EmbeddedStore
-from relex.queries.settings import Settings
 from tests.helpers import SHAPES_DATASET, shapes_checkpoint, small_run_options
 
 DATASET = SHAPES_DATASET

@@ -30,10 +30,10 @@ from PIL import Image
 
 from relex.api.app import create_app
 from relex.api.server import announce
+from relex.api.settings import Settings
 from relex.queries import DatasetRow, ModelRow, RunRow
 from relex.queries.embedded import EmbeddedStore
 from relex.queries.rows import params_json
-from relex.queries.settings import Settings
 from tests.api.conftest import ApiRun, settings_for
 
 

@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 
 from relex.api.app import create_app
 from relex.api.jobs import JobManager, Progress
+from relex.api.settings import Settings
 from relex.ingest.worker import IngestOptions
 from relex.queries import GraphStore
 from relex.queries.embedded import EmbeddedStore
-from relex.queries.settings import Settings
 from tests.api.conftest import DATASET, settings_for
 
 

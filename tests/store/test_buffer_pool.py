@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from relex.queries.embedded import MAX_DEFAULT_POOL_MB, EmbeddedStore, default_buffer_pool_mb
-from relex.queries.settings import Settings, SettingsError, open_store
+from relex.queries.settings import SettingsError, StoreEnv, open_store
 from tests.store.conftest import ENGINE
 
 
@@ -25,7 +25,7 @@ def test_the_setting_reaches_the_engine(tmp_path: Path) -> None:
         "RELEX_STORE_ENGINE": ENGINE,
         "RELEX_STORE_BUFFER_POOL_MB": "96",
     }
-    with open_store(Settings.from_mapping(environ).store_settings()) as store:
+    with open_store(StoreEnv.from_mapping(environ).store_settings()) as store:
         assert isinstance(store, EmbeddedStore) and store.buffer_pool_mb == 96
         assert pool_bytes(store) == 96 * 2**20
 
@@ -41,4 +41,4 @@ def test_the_default_is_a_bounded_share_of_the_machine(tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", ["0", "-5", "lots"])
 def test_a_bad_value_names_the_variable(value: str) -> None:
     with pytest.raises(SettingsError, match="RELEX_STORE_BUFFER_POOL_MB: must be a positive"):
-        Settings.from_mapping({"RELEX_STORE_BUFFER_POOL_MB": value})
+        StoreEnv.from_mapping({"RELEX_STORE_BUFFER_POOL_MB": value})
