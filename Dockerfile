@@ -2,8 +2,8 @@
 # CPU torch by default; for NVIDIA GPUs build against a CUDA wheel index, e.g.
 #   docker compose build --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128
 # (or set RELEX_TORCH_INDEX_URL in .env). Installs what scripts/setup.sh installs: the pinned
-# torch/torchvision pair, the project in editable mode, and the web page's cytoscape.js from
-# the npm registry (pinned by package-lock.json) into api/web/vendor.
+# torch/torchvision pair, the project in editable mode, and the web page's cytoscape.js and
+# Swagger UI from the npm registry (pinned by package-lock.json) into api/web/vendor.
 
 FROM node:22-bookworm-slim AS web
 WORKDIR /web
@@ -11,7 +11,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error \
     && mkdir -p vendor \
     && cp node_modules/cytoscape/dist/cytoscape.esm.min.mjs vendor/ \
-    && cp node_modules/cytoscape/LICENSE vendor/cytoscape.LICENSE
+    && cp node_modules/cytoscape/LICENSE vendor/cytoscape.LICENSE \
+    && cp node_modules/swagger-ui-dist/swagger-ui-bundle.js vendor/ \
+    && cp node_modules/swagger-ui-dist/swagger-ui.css vendor/ \
+    && cp node_modules/swagger-ui-dist/favicon-32x32.png vendor/ \
+    && cp node_modules/swagger-ui-dist/LICENSE vendor/swagger-ui.LICENSE
 
 FROM python:3.11-slim-bookworm
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu

@@ -36,7 +36,9 @@ if [ ! -f "$web_stamp" ] || [ ! -f api/web/vendor/cytoscape.esm.min.mjs ] \
     mkdir -p api/web/vendor
     cp node_modules/cytoscape/dist/cytoscape.esm.min.mjs api/web/vendor/
     cp node_modules/cytoscape/LICENSE api/web/vendor/cytoscape.LICENSE
-    cp node_modules/swagger-ui-dist/{swagger-ui-bundle.js,swagger-ui.css,favicon-32x32.png} api/web/vendor/
+    cp node_modules/swagger-ui-dist/swagger-ui-bundle.js api/web/vendor/
+    cp node_modules/swagger-ui-dist/swagger-ui.css api/web/vendor/
+    cp node_modules/swagger-ui-dist/favicon-32x32.png api/web/vendor/
     cp node_modules/swagger-ui-dist/LICENSE api/web/vendor/swagger-ui.LICENSE
     touch "$web_stamp"
 fi

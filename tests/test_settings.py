@@ -172,7 +172,7 @@ def test_keyword_arguments_override_everything(monkeypatch: pytest.MonkeyPatch) 
 
 def test_settings_do_not_import_torch_or_the_web_framework() -> None:
     code = (
-        "import sys, queries.settings, ingest.settings, api.settings; "
+        "import sys, relex.queries.settings, relex.ingest.settings, relex.api.settings; "
         "sys.exit('torch' in sys.modules or 'fastapi' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
