@@ -4,7 +4,6 @@ named experiments, and write the report (and, for a run, its scores on the Run n
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from relex.ingest.explain import pick_device
 from relex.ingest.lrp.composites import COMPOSITES
 from relex.ingest.models import LoadedModel, load_model
 from relex.ingest.registry import EXPERIMENTS
+from relex.ingest.run_params import RunParameters
 from relex.queries import GraphStore
 
 log = logging.getLogger(__name__)
@@ -74,12 +74,9 @@ def evaluate_run(
 ) -> tuple[Path, dict[str, Any]]:
     """Evaluate run ``run``'s model on (the first ``limit`` images of) its dataset, write the
     report into ``report`` and the scores onto the Run node; returns the report and the scores."""
-    stored = store.get_run(run)
-    params = json.loads(stored.params)
-    if not {"model", "weights", "dataset"} <= set(params):
-        raise RelexError(f"run {run} does not record its model, weights and dataset: {params}")
-    loaded = _loaded(params["model"], params["weights"], settings.device)
-    data = load_evaluation_data(params["dataset"], loaded.preprocessing, limit=settings.limit)
+    params = RunParameters.from_json(store.get_run(run).params, run=run)
+    loaded = _loaded(params.model, params.weights, settings.device)
+    data = load_evaluation_data(params.dataset, loaded.preprocessing, limit=settings.limit)
     metrics = settings.metrics
     if data.masks is None:
         metrics = tuple(metric for metric in metrics if metric in FAITHFULNESS_METRICS)
