@@ -30,7 +30,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from relex.queries import DatasetRow, FlowBatch, LayerRow, ModelRow, NeuronRow, NodeRow  # noqa: E402
+from relex.queries import (  # noqa: E402
+    ClassRow,
+    DatasetRow,
+    FlowBatch,
+    LayerRow,
+    ModelRow,
+    NeuronRow,
+    NodeRow,
+)
 from relex.queries.embedded import EmbeddedStore  # noqa: E402
 from relex.queries.engines import ENGINES  # noqa: E402
 
@@ -52,6 +60,8 @@ VGG16 = (
 )
 TOP_K = 8
 TARGET = 200_000
+CLASSES = 100
+"""Class nodes written up front: more than the ``--flows`` of any run here need."""
 
 
 def vgg16_nodes() -> tuple[list[NodeRow], list[np.ndarray]]:
@@ -61,6 +71,7 @@ def vgg16_nodes() -> tuple[list[NodeRow], list[np.ndarray]]:
     nodes: list[NodeRow] = [
         ModelRow("vgg16", "vgg16", len(layers), len(neurons)),
         DatasetRow("bench", "synthetic", "/dev/null"),
+        *(ClassRow("bench", k, f"class {k}") for k in range(CLASSES)),
         *layers,
         *neurons,
     ]

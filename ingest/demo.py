@@ -230,10 +230,11 @@ def example_queries(*, store: GraphStore, runs: Sequence[RunRow]) -> tuple[Examp
         ExampleQuery(
             f"the strongest relevance flows from the output {output} down to {hidden} "
             f"for '{name}' in {first.id}",
-            f"MATCH (o:Neuron)-[f:FLOW]->(n:Neuron) "
-            f"WHERE f.run = {_text(first.id)} AND f.class = {_text(classes[0]['id'])} "
-            f"AND o.layer = {_text(output)} "
-            "RETURN o.id AS output, n.id AS neuron, f.share AS share, f.relevance AS relevance "
+            f"MATCH (:Class {{id: {_text(classes[0]['id'])}}})-[:HOLDS]->(o:ClassNeuron)"
+            "-[f:FLOW]->(n:ClassNeuron) "
+            f"WHERE o.run = {_text(first.id)} AND o.layer = {_text(output)} "
+            "RETURN o.neuron AS output, n.neuron AS neuron, f.share AS share, "
+            "f.relevance AS relevance "
             "ORDER BY share DESC LIMIT 5",
         ),
         ExampleQuery(

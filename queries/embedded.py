@@ -144,12 +144,16 @@ class EmbeddedStore(GraphStore):
         self._refuse_outdated()
 
     def _refuse_outdated(self) -> None:
-        """Close and raise OutdatedGraphError if the store's Run table predates graph_version."""
+        """Close and raise OutdatedGraphError if the store's tables predate the current graph:
+        a Run table without graph_version, or FLOW edges between the shared Neuron nodes."""
         tables = {row["name"] for row in self.query("CALL show_tables() RETURN name")}
         if "Run" not in tables:
             return
         columns = {row["name"] for row in self.query("CALL table_info('Run') RETURN name")}
-        if "graph_version" in columns:
+        flow = set()
+        if "FLOW" in tables:
+            flow = {row["name"] for row in self.query("CALL table_info('FLOW') RETURN name")}
+        if "graph_version" in columns and "run" not in flow:
             return
         runs = [row["id"] for row in self.query("MATCH (r:Run) RETURN r.id AS id ORDER BY id")]
         self.close()
@@ -283,19 +287,29 @@ class EmbeddedStore(GraphStore):
                 self._run(spec.link, {"rows": pa.Table.from_pylist(links)})
 
     def write_flows(self, flows: FlowBatch | Sequence[FlowRow]) -> None:
-        """Copy FLOW edges; keys the run already has for these classes are replaced."""
+        """Copy FLOW edges and the ClassNeurons at their ends; keys the run already has for
+        these classes are replaced."""
         self._check_writable("write flows")
         for batch in as_batches(flows):
             started = time.perf_counter()
             table = frames.flow_table(batch)
-            classes = pc.unique(table.column("cls")).to_pylist()
+            ends = frames.class_neuron_table(batch)
+            classes = pc.unique(ends.column("cls")).to_pylist()
             with self._transaction():
-                (found,) = self.query_named(
-                    "count_run_flows", {"run": batch.run, "classes": classes}
+                found = self.query_named(
+                    "run_class_neurons", {"run": batch.run, "classes": classes}
                 )
-                if found["n"]:
+                if found:
                     log.info("run %s already has flows of these classes: replacing", batch.run)
-                    self._run("delete_flow_keys", {"rows": frames.flow_keys(table)})
+                    self._run("delete_flow_keys", {"rows": table.select(["src", "dst"])})
+                    known = pa.array([row["id"] for row in found], type=pa.string())
+                    ends = ends.filter(pc.invert(pc.is_in(ends.column("id"), value_set=known)))
+                if len(ends):
+                    self._run("write_class_neurons", {"rows": ends})
+                    holds = ends.select(["cls", "id"]).rename_columns(["src", "dst"])
+                    self._run("write_holds", {"rows": holds})
+                    in_class = ends.select(["neuron", "id"]).rename_columns(["src", "dst"])
+                    self._run("write_in_class", {"rows": in_class})
                 self._run("write_flows", {"rows": table})
             log.debug(
                 "wrote %d flows of run %s in %.2fs",

@@ -13,7 +13,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from relex.queries.errors import InvalidRowError
+from relex.queries.ids import SEP
 from relex.queries.rows import FlowBatch, NodeRow, RelevanceRow
 from relex.queries.schema import NODE_PROPERTIES, REL_PROPERTIES, PropertyType
 
@@ -22,6 +25,8 @@ ARROW_TYPES: dict[PropertyType, pa.DataType] = {
     "INT64": pa.int64(),
     "DOUBLE": pa.float64(),
 }
+NEURON_ID = "^[^/]+/[^/]+/[0-9]+$"
+"""The form of ``ids.neuron_id``, checked on a FLOW batch's ends."""
 COLUMN_ALIASES = {"index": "idx", "class": "cls"}
 
 
@@ -55,14 +60,18 @@ def node_table(rows: Sequence[NodeRow]) -> pa.Table:
     )
 
 
+def _class_neuron_ids(run: str, classes: pa.Array, neurons: pa.Array) -> pa.Array:
+    """``ids.class_neuron_id`` over columns: "<run>/<class id>/<neuron id>"."""
+    return pc.binary_join_element_wise(_constant(run, len(neurons)), classes, neurons, SEP)
+
+
 def flow_table(batch: FlowBatch) -> pa.Table:
-    """A FLOW batch in COPY order: src, dst, run, cls, relevance, share, cost."""
+    """A FLOW batch in COPY order: src, dst (ClassNeuron ids), relevance, share, cost."""
+    classes = _strings(batch.class_ids)
     props = [column_name(p.name) for p in REL_PROPERTIES["FLOW"]]
     columns = [
-        _strings(batch.upper),
-        _strings(batch.lower),
-        _constant(batch.run, len(batch)),
-        _strings(batch.class_ids),
+        _class_neuron_ids(batch.run, classes, _strings(batch.upper)),
+        _class_neuron_ids(batch.run, classes, _strings(batch.lower)),
         _floats(batch.relevance),
         _floats(batch.share),
         _floats(batch.cost()),
@@ -70,9 +79,27 @@ def flow_table(batch: FlowBatch) -> pa.Table:
     return pa.Table.from_arrays(columns, names=["src", "dst", *props])
 
 
-def flow_keys(table: pa.Table) -> pa.Table:
-    """Only the key columns of a FLOW table: src, dst, run, cls."""
-    return table.select(["src", "dst", "run", "cls"])
+def class_neuron_table(batch: FlowBatch) -> pa.Table:
+    """The ClassNeurons a FLOW batch's edges end at, each once, in COPY order: id, run, cls,
+    neuron, layer, idx."""
+    classes = _strings(np.concatenate([batch.class_ids, batch.class_ids]))
+    neurons = _strings(np.concatenate([batch.upper, batch.lower]))
+    pairs = pa.table({"cls": classes, "neuron": neurons}).group_by(["cls", "neuron"]).aggregate([])
+    wrong = pc.invert(pc.match_substring_regex(pairs.column("neuron"), NEURON_ID))
+    if pc.any(wrong).as_py():
+        first = pc.filter(pairs.column("neuron"), wrong)[0].as_py()
+        raise InvalidRowError(f"FLOW end {first!r} is not a neuron id (model/layer/index)")
+    parts = pc.split_pattern(pairs.column("neuron"), SEP)
+    return pa.table(
+        {
+            "id": _class_neuron_ids(batch.run, pairs.column("cls"), pairs.column("neuron")),
+            "run": _constant(batch.run, len(pairs)),
+            "cls": pairs.column("cls"),
+            "neuron": pairs.column("neuron"),
+            "layer": pc.list_element(parts, 1),
+            "idx": pc.cast(pc.list_element(parts, 2), pa.int64()),
+        }
+    )
 
 
 def relevance_table(rows: Sequence[RelevanceRow]) -> pa.Table:

@@ -78,6 +78,12 @@ def image_id(dataset: str, path: str) -> str:
     return f"{dataset_id(dataset)}{SEP}{path}"
 
 
+def class_neuron_id(run: str, class_id: str, neuron: str) -> str:
+    """Id of a ClassNeuron node, one neuron as one class of one run sees it:
+    "<run>/<class id>/<neuron id>", e.g. "nette/imagenette/3/vgg16/features.28/17"."""
+    return SEP.join((run, class_id, neuron))
+
+
 def critical_path_id(run: str, class_id: str, sign: str, rank: int) -> str:
     """Id of a CriticalPath node: "<run>/<class id>/<sign>/<rank>"."""
     if rank < 1:

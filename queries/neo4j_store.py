@@ -2,7 +2,7 @@
 
 The driver is created once and passed in (``Neo4jStore(driver)``), or built from settings
 (``Neo4jStore.connect(uri, user, password)``). Writes are ``UNWIND $rows AS row ...`` upserts
-(MERGE for nodes; an edge is looked for from its two ends, then created: see
+(MERGE for nodes, and for FLOW edges from their two ClassNeuron ends: see
 write_flows.neo4j.cypher) in batches of ``batch_size`` rows, each batch one managed transaction
 (``session.execute_write``), which the driver retries on transient errors. Deletes run in
 batches of ``batch_size`` until nothing is left, so no transaction grows unbounded.
@@ -11,14 +11,13 @@ batches of ``batch_size`` until nothing is left, so no transaction grows unbound
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import neo4j
 from neo4j.exceptions import ClientError, DriverError, Neo4jError
 
-from relex.queries import catalogue
+from relex.queries import catalogue, frames
 from relex.queries.defaults import DEFAULT_BATCH_SIZE
 from relex.queries.errors import (
     CypherSyntaxError,
@@ -51,6 +50,7 @@ QUERY_NAMES = (
     "find_models",
     "find_datasets",
     "find_layers",
+    "write_class_neurons",
     "write_flows",
     "write_class_relevance",
     "write_image_relevance",
@@ -77,25 +77,9 @@ def batched(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str
 
 
 def flow_records(batch: FlowBatch) -> list[dict[str, Any]]:
-    """A FLOW batch as ``row`` maps for write_flows.neo4j.cypher (NaN becomes null)."""
-
-    def number(value: float) -> float | None:
-        return None if math.isnan(value) else float(value)
-
-    return [
-        {
-            "src": str(upper),
-            "dst": str(lower),
-            "run": batch.run,
-            "cls": str(class_id),
-            "relevance": number(relevance),
-            "share": number(share),
-            "cost": number(cost),
-        }
-        for class_id, upper, lower, relevance, share, cost in zip(
-            *batch.columns(), batch.cost(), strict=True
-        )
-    ]
+    """A FLOW batch as ``row`` maps for write_flows.neo4j.cypher: src, dst (ClassNeuron ids),
+    relevance, share, cost (NaN becomes null)."""
+    return frames.flow_table(batch).to_pylist()
 
 
 TxFunction = Callable[[neo4j.ManagedTransaction, str, dict[str, Any]], list[dict[str, Any]]]
@@ -245,6 +229,8 @@ class Neo4jStore(GraphStore):
         """Merge FLOW edges keyed by (run, class, upper, lower), in batches."""
         self._check_writable("write flows")
         for batch in as_batches(flows):
+            ends = frames.class_neuron_table(batch).to_pylist()
+            self._write_rows("write_class_neurons", ends, checked=True)
             self._write_rows("write_flows", flow_records(batch), checked=True)
 
     def write_relevance(self, rows: Sequence[RelevanceRow]) -> None:

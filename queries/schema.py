@@ -7,6 +7,10 @@ Nodes (every one has a deterministic string ``id``, see ``queries.ids``):
   then each weight layer in forward order), kind ("input" | "conv" | "linear"), size (neurons).
 - ``Neuron``  id = "<model>/<layer name>/<index>"; model (id), layer (name), index (channel,
   unit or logit). A Neuron is shared by every run of its model; per-run numbers live on edges.
+- ``ClassNeuron``  id = "<run>/<class id>/<neuron id>"; run, class (Class id), neuron (Neuron
+  id), layer (name), index. One neuron as one class of one run sees it: the ends of that class's
+  FLOW edges. Per-class nodes keep a class's flows apart from every other class's and run's, so a
+  per-class query reads only its own rows: it starts at the Class node and follows HOLDS.
 - ``Dataset`` id = name; name, kind (e.g. "imagenet", "imagefolder", "mnist"), path.
 - ``Class``   id = "<dataset>/<class index>" (dataset-scoped, so one class is comparable across
   runs); dataset (id), name, index, wnid (ImageNet WordNet id, optional).
@@ -28,8 +32,11 @@ Relationships:
 - ``(Layer)-[:NEXT]->(Layer)``  forward order: index i to index i + 1 of one model, or from each
   layer a layer reads (a ResNet block's input layers to both branches).
 - ``(Layer)-[:HAS]->(Neuron)``
-- ``(Neuron)-[:FLOW {run, class, relevance, share, cost}]->(Neuron)``  from the upper to the
-  lower layer. Keyed by (run, class, upper, lower). ``relevance`` is the relevance the upper
+- ``(Class)-[:HOLDS]->(ClassNeuron)`` and ``(Neuron)-[:IN_CLASS]->(ClassNeuron)``  the two ways
+  in: a class's neurons in each run, and a neuron in each class of each run.
+- ``(ClassNeuron)-[:FLOW {relevance, share, cost}]->(ClassNeuron)``  from the upper to the lower
+  layer, both ends of one run and class. Keyed by (run, class, upper, lower): the two ends'
+  ids. ``relevance`` is the relevance the upper
   neuron passes to the lower one (summed over the class's images); ``share`` (in (0, 1]) = that
   relevance over the upper neuron's total relevance of the same sign, null where the lower
   neuron's class relevance has the other sign (``ingest.aggregate``); ``cost`` = -ln(share) >= 0,
@@ -51,10 +58,11 @@ grammar that checks the Neo4j texts), and the relationship types NEXT, OF and ON
 e.g. ``[:`NEXT`]`` (they are keywords of Cypher / GQL).
 
 Weighted shortest paths on the Kuzu family (checked on kuzu 0.11.3 and ladybug 0.22.0):
-``MATCH (a:Neuron {id: $a})-[f:FLOW* WSHORTEST(cost)]->(b:Neuron {id: $b}) RETURN cost(f),
-properties(nodes(f), 'id'), properties(rels(f), 'share')`` works, also with a bound and a
-filter: ``[f:FLOW* WSHORTEST(cost) 1..20 (r, n | WHERE r.run = $run AND r.class = $class AND
-r.relevance > 0 AND r.cost IS NOT NULL)]`` (evidence for; ``< 0`` for evidence against).
+``MATCH (a:ClassNeuron {id: $a})-[f:FLOW* WSHORTEST(cost)]->(b:ClassNeuron {id: $b}) RETURN
+cost(f), properties(nodes(f), 'neuron'), properties(rels(f), 'share')`` works (the ends are of
+one run and class, so the path stays in it), also with a bound and a filter: ``[f:FLOW*
+WSHORTEST(cost) 1..20 (r, n | WHERE r.relevance > 0 AND r.cost IS NOT NULL)]`` (evidence for;
+``< 0`` for evidence against).
 ``nodes(f)`` lists the intermediate nodes only. A *named path* (``MATCH p = ...`` returning
 ``p``, ``nodes(p)`` or ``length(p)``) fails with "Cannot evaluate expression with type
 PROPERTY" (kuzu, ladybug) or "Cost function is not defined for p" (ladybug), and in one kuzu
@@ -89,6 +97,9 @@ NODE_PROPERTIES: Final[dict[str, tuple[Property, ...]]] = {
         ("id", STR), ("model", STR), ("name", STR), ("index", INT), ("kind", STR), ("size", INT)
     ),
     "Neuron": _props(("id", STR), ("model", STR), ("layer", STR), ("index", INT)),
+    "ClassNeuron": _props(
+        ("id", STR), ("run", STR), ("class", STR), ("neuron", STR), ("layer", STR), ("index", INT)
+    ),
     "Dataset": _props(("id", STR), ("name", STR), ("kind", STR), ("path", STR)),
     "Class": _props(("id", STR), ("dataset", STR), ("name", STR), ("index", INT), ("wnid", STR)),
     "Image": _props(("id", STR), ("dataset", STR), ("path", STR), ("label", INT)),
@@ -119,7 +130,9 @@ NODE_PROPERTIES: Final[dict[str, tuple[Property, ...]]] = {
 REL_PROPERTIES: Final[dict[str, tuple[Property, ...]]] = {
     "NEXT": (),
     "HAS": (),
-    "FLOW": _props(("run", STR), ("class", STR), ("relevance", DBL), ("share", DBL), ("cost", DBL)),
+    "HOLDS": (),
+    "IN_CLASS": (),
+    "FLOW": _props(("relevance", DBL), ("share", DBL), ("cost", DBL)),
     "RELEVANT": _props(
         ("run", STR),
         ("relevance", DBL),
@@ -136,7 +149,9 @@ REL_PROPERTIES: Final[dict[str, tuple[Property, ...]]] = {
 REL_ENDPOINTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "NEXT": (("Layer", "Layer"),),
     "HAS": (("Layer", "Neuron"),),
-    "FLOW": (("Neuron", "Neuron"),),
+    "HOLDS": (("Class", "ClassNeuron"),),
+    "IN_CLASS": (("Neuron", "ClassNeuron"),),
+    "FLOW": (("ClassNeuron", "ClassNeuron"),),
     "RELEVANT": (("Class", "Neuron"), ("Image", "Neuron")),
     "OF": (("Run", "Model"),),
     "ON": (("Run", "Dataset"),),
@@ -150,5 +165,6 @@ LAYER_KINDS: Final = frozenset({"input", "conv", "linear"})
 RUN_STATUSES: Final = frozenset({"pending", "running", "done", "failed"})
 PATH_SIGNS: Final = {"positive": 1, "negative": -1}
 """The signs of critical paths: evidence for the class, evidence against it."""
-GRAPH_VERSION: Final = 2
-"""The meaning of the stored numbers: 2 since FLOW shares are signed and critical paths stored."""
+GRAPH_VERSION: Final = 3
+"""The meaning of the stored graph: 2 since FLOW shares are signed and critical paths stored, 3
+since FLOW edges join per-class ClassNeuron nodes."""

@@ -39,14 +39,14 @@ class Counts:
 
 
 def outdated_error(store: str, runs: Sequence[str]) -> OutdatedGraphError:
-    """The error for runs written before critical paths were signed, with what to do."""
+    """The error for runs written by an older version of the graph, with what to do."""
     named = ", ".join(runs) if runs else "(no runs)"
     return OutdatedGraphError(
-        f"{store} holds runs written by an older version of relevance-explorer: {named}. Their "
-        "FLOW shares and critical paths meant something else then (a share was the flow over "
-        "the upper neuron's whole relevance, mixing signs), so they are not read. Re-ingest "
-        "each run into a new store: run the same `relex ingest ... --run NAME` (or `relex "
-        "demo`) with another --store / RELEX_STORE_PATH, or after moving the old store away"
+        f"{store} holds runs written by an older version of relevance-explorer: {named}. The "
+        f"graph has changed since (version {GRAPH_VERSION}: FLOW edges join per-class "
+        "ClassNeuron nodes, and FLOW shares are signed), so they are not read. Re-ingest each "
+        "run into a new store: run the same `relex ingest ... --run NAME` (or `relex demo`) "
+        "with another --store / RELEX_STORE_PATH, or after moving the old store away"
     )
 
 
@@ -115,8 +115,9 @@ class GraphStore(ABC):
     def write_flows(self, flows: FlowBatch | Sequence[FlowRow]) -> None:
         """Upsert FLOW edges keyed by (run, class, upper, lower).
 
-        Keys within one batch must be distinct. Every Neuron must exist (NotFoundError,
-        nothing written). On Kuzu one large batch (up to about a million rows) is much faster
+        Keys within one batch must be distinct. Every Neuron and Class must exist
+        (NotFoundError, nothing written): an edge's ends are the ClassNeurons of its run and
+        class, written with it. On Kuzu one large batch (up to about a million rows) is much faster
         than many small ones, and rewriting keys that already exist takes a slower path.
         """
 

@@ -1,4 +1,4 @@
-// Delete every FLOW edge of one class in one run.
-MATCH (:Neuron)-[f:FLOW]->(:Neuron)
-WHERE f.run = $run AND f.class = $class_id
-DELETE f;
+// Delete every FLOW edge of one class in one run, with the class's ClassNeurons.
+MATCH (c:Class {id: $class_id})-[:HOLDS]->(a:ClassNeuron)
+WHERE a.run = $run
+DETACH DELETE a;

@@ -1,6 +1,7 @@
-// Delete up to $batch FLOW edges of one class in one run; repeat until it deletes none.
-MATCH (:Neuron)-[f:FLOW]->(:Neuron)
-WHERE f.run = $run AND f.class = $class_id
-WITH f LIMIT $batch
-DELETE f
+// Delete up to $batch ClassNeurons of one class in one run, with their FLOW edges; repeat until
+// it deletes none.
+MATCH (c:Class {id: $class_id})-[:HOLDS]->(a:ClassNeuron)
+WHERE a.run = $run
+WITH a LIMIT $batch
+DETACH DELETE a
 RETURN count(*) AS deleted;

@@ -1,4 +1,4 @@
-// Delete every FLOW edge of one run.
-MATCH (:Neuron)-[f:FLOW]->(:Neuron)
-WHERE f.run = $run
-DELETE f;
+// Delete every FLOW edge of one run, with the run's ClassNeurons.
+MATCH (a:ClassNeuron)
+WHERE a.run = $run
+DETACH DELETE a;

@@ -1,6 +1,8 @@
-// The FLOW edges of one class of a run that leave the given neurons (downwards).
-MATCH (a:Neuron)-[f:FLOW]->(b:Neuron)
-WHERE a.id IN $ids
-WITH a, f, b
-WHERE f.run = $run AND f.class = $class_id
-RETURN a.id AS src, b.id AS dst, f.relevance AS relevance, f.share AS share, f.cost AS cost;
+// The FLOW edges of one class of a run that leave the given neurons (downwards). The hint keeps
+// Kuzu at the class's own ClassNeurons: unhinted, the selective filter on a makes it scan every
+// ClassNeuron of the store (kuzu 0.11.3); flows_from.neo4j.cypher is the same without it.
+MATCH (c:Class {id: $class_id})-[h:HOLDS]->(a:ClassNeuron)-[f:FLOW]->(b:ClassNeuron)
+WHERE a.run = $run AND a.neuron IN $ids
+HINT (((c JOIN h) JOIN a) JOIN f) JOIN b
+RETURN a.neuron AS src, b.neuron AS dst, f.relevance AS relevance, f.share AS share,
+       f.cost AS cost;

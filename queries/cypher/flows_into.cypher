@@ -1,7 +1,7 @@
-// The FLOW edges of one class of a run that enter the given neurons (from above). Written from
-// the lower end so that Kuzu starts at the given neurons.
-MATCH (b:Neuron)<-[f:FLOW]-(a:Neuron)
-WHERE b.id IN $ids
-WITH a, f, b
-WHERE f.run = $run AND f.class = $class_id
-RETURN a.id AS src, b.id AS dst, f.relevance AS relevance, f.share AS share, f.cost AS cost;
+// The FLOW edges of one class of a run that enter the given neurons (from above); hinted as
+// flows_from.cypher is.
+MATCH (c:Class {id: $class_id})-[h:HOLDS]->(b:ClassNeuron)<-[f:FLOW]-(a:ClassNeuron)
+WHERE b.run = $run AND b.neuron IN $ids
+HINT (((c JOIN h) JOIN b) JOIN f) JOIN a
+RETURN a.neuron AS src, b.neuron AS dst, f.relevance AS relevance, f.share AS share,
+       f.cost AS cost;

@@ -1,5 +1,8 @@
 // Upsert (Class)-[:RELEVANT]->(Neuron) keyed by (run, class, neuron); returns rows that matched.
-// Not MERGE, for the reason in write_flows.neo4j.cypher (the relevant_run index).
+// Not MERGE: planned on a database with few RELEVANT edges, MERGE looks the key up in the
+// relevant_run index, which returns every edge of the run, and each batch then takes time
+// quadratic in its size. The existing edge is found by expanding from its two ends instead; the
+// list comparison keeps the index out of the plan.
 UNWIND $rows AS row
 MATCH (c:Class {id: row.src})
 MATCH (n:Neuron {id: row.dst})

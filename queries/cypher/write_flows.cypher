@@ -1,2 +1,2 @@
-// Bulk-load FLOW edges; columns in table order: src, dst (Neuron ids), run, cls, relevance, share, cost.
+// Bulk-load FLOW edges; columns in table order: src, dst (ClassNeuron ids), relevance, share, cost.
 COPY FLOW FROM $rows;

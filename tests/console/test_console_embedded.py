@@ -62,8 +62,8 @@ def test_graph_values_come_back_json_ready(store: EmbeddedStore) -> None:
         store, "MATCH (a)-[f:FLOW]->(b) RETURN a, f, sum(f.relevance) AS total LIMIT 1"
     )
     node, flow, total = result.rows[0]
-    assert node["_label"] == "Neuron" and isinstance(node["id"], str)
-    assert flow["_label"] == "FLOW" and {"run", "class", "share"} <= flow.keys()
+    assert node["_label"] == "ClassNeuron" and isinstance(node["id"], str)
+    assert flow["_label"] == "FLOW" and {"relevance", "share", "cost"} <= flow.keys()
     assert isinstance(total, float)
 
 

@@ -81,10 +81,10 @@ def test_the_row_cap_cuts_and_says_so(store: Neo4jStore) -> None:
 
 def test_graph_values_come_back_json_ready(store: Neo4jStore) -> None:
     ((node, flow, path),) = run_read_only(
-        store, "MATCH p = (a:Neuron)-[f:FLOW]->(:Neuron) RETURN a, f, p LIMIT 1"
+        store, "MATCH p = (a:ClassNeuron)-[f:FLOW]->(:ClassNeuron) RETURN a, f, p LIMIT 1"
     ).rows
-    assert node["_labels"] == ["Neuron"] and isinstance(node["id"], str)
-    assert {"run", "class", "share"} <= flow.keys() and flow["_src"] == node["_id"]
+    assert node["_labels"] == ["ClassNeuron"] and isinstance(node["id"], str)
+    assert {"relevance", "share", "cost"} <= flow.keys() and flow["_src"] == node["_id"]
     assert path["_nodes"][0]["id"] == node["id"]
 
 

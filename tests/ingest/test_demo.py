@@ -50,8 +50,8 @@ def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
         tables = {
             "nodes": store.query("MATCH (n) RETURN label(n), n.id"),
             "flows": store.query(
-                "MATCH (a:Neuron)-[f:FLOW]->(b:Neuron) "
-                "RETURN f.run, f.class, a.id, b.id, f.relevance, f.share, f.cost"
+                "MATCH (a:ClassNeuron)-[f:FLOW]->(b:ClassNeuron) "
+                "RETURN a.run, a.class, a.neuron, b.neuron, f.relevance, f.share, f.cost"
             ),
             "relevant": store.query(
                 "MATCH (a)-[r:RELEVANT]->(b:Neuron) RETURN a.id, b.id, r.run, r.relevance, r.rank"

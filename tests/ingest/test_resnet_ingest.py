@@ -64,13 +64,14 @@ def test_a_resnet_run_stores_its_dag_and_exact_critical_paths(tmp_path: Path) ->
         found = critical_paths(store, run="res", class_id=info.id, k=3)
         assert found.paths
         edges = store.query(
-            "MATCH (a:Neuron)-[f:FLOW]->(b:Neuron) WHERE f.run = 'res' AND f.class = $class "
-            "AND f.relevance > 0 AND f.cost IS NOT NULL RETURN a.id AS up, b.id AS low, "
+            "MATCH (:Class {id: $class})-[:HOLDS]->(a:ClassNeuron)-[f:FLOW]->(b:ClassNeuron) "
+            "WHERE a.run = 'res' AND f.relevance > 0 AND f.cost IS NOT NULL "
+            "RETURN a.neuron AS up, b.neuron AS low, "
             "f.cost AS cost",
             {"class": info.id},
         )
         flow_pairs = store.query(
-            "MATCH (a:Neuron)-[f:FLOW]->(b:Neuron) WHERE f.run = 'res' "
+            "MATCH (a:ClassNeuron)-[f:FLOW]->(b:ClassNeuron) WHERE a.run = 'res' "
             "RETURN DISTINCT b.layer AS low, a.layer AS up"
         )
         stored = [

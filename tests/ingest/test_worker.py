@@ -48,8 +48,8 @@ def store_at(path: Path, *, read_only: bool = False):  # type: ignore[no-untyped
 
 
 GRAPH_QUERIES = {
-    "flows": "MATCH (a:Neuron)-[f:FLOW]->(b:Neuron) "
-    "RETURN f.run, f.class, a.id, b.id, f.relevance, f.share, f.cost",
+    "flows": "MATCH (a:ClassNeuron)-[f:FLOW]->(b:ClassNeuron) "
+    "RETURN a.run, a.class, a.neuron, b.neuron, f.relevance, f.share, f.cost",
     "relevant": "MATCH (a)-[r:RELEVANT]->(b:Neuron) RETURN a.id, b.id, r.run, r.relevance, r.rank",
     "paths": "MATCH (p:CriticalPath)-[s:STEP]->(n:Neuron) "
     "RETURN p.id, p.sign, p.rank, p.score, s.position, n.id",
@@ -82,8 +82,8 @@ def test_store_round_trips_what_the_worker_computed(checkpoint: Path, tmp_path: 
             "r.retained AS retained"
         )
         flows = store.query(
-            "MATCH (a:Neuron)-[f:FLOW]->(b:Neuron) WHERE f.class = 'shapes-a/2' "
-            "RETURN a.id AS upper, b.id AS lower, f.relevance AS flow, f.share AS share"
+            "MATCH (a:ClassNeuron)-[f:FLOW]->(b:ClassNeuron) WHERE a.class = 'shapes-a/2' "
+            "RETURN a.neuron AS upper, b.neuron AS lower, f.relevance AS flow, f.share AS share"
         )
         steps = store.query(
             "MATCH (p:CriticalPath)-[s:STEP]->(n:Neuron) WHERE p.class = 'shapes-a/2' "
@@ -256,7 +256,8 @@ def test_kill_mid_class_then_resume_on_neo4j_gives_the_uninterrupted_graph(
         written = 0
         while written == 0 and process.poll() is None and time.monotonic() < deadline:
             (row,) = store.query(
-                "MATCH ()-[f:FLOW]->() WHERE f.run = 'r1' AND f.class = $cls RETURN count(f) AS n",
+                "MATCH (a:ClassNeuron)-[f:FLOW]->() WHERE a.run = 'r1' AND a.class = $cls "
+                "RETURN count(f) AS n",
                 {"cls": third},
             )
             written = row["n"]

@@ -263,8 +263,9 @@ def from_store(store: GraphStore, run: str) -> LayeredGraph:
     edges: dict[str, ClassEdges] = {}
     for cls in classes:
         rows = store.query(
-            "MATCH (a:Neuron)-[f:FLOW]->(b:Neuron) WHERE f.run = $run AND f.class = $cls "
-            "RETURN a.id AS up, b.id AS low, f.relevance AS flow, f.share AS share",
+            "MATCH (:Class {id: $cls})-[:HOLDS]->(a:ClassNeuron)-[f:FLOW]->(b:ClassNeuron) "
+            "WHERE a.run = $run "
+            "RETURN a.neuron AS up, b.neuron AS low, f.relevance AS flow, f.share AS share",
             {"run": run, "cls": cls["id"]},
         )
         edges[cls["id"]] = ClassEdges(

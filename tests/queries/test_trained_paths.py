@@ -11,6 +11,7 @@ import pytest
 from relex.ingest.worker import IngestOptions, ingest
 from relex.queries import GraphStore
 from relex.queries.analysis import critical_paths, list_classes
+from relex.queries.ids import class_neuron_id
 from tests.queries.conftest import fresh_store
 
 DATASET = "synthetic:shapes-a?size=28&grey=1&n=120&seed=21"
@@ -21,9 +22,9 @@ STORED_PATH = (
 
 
 WSHORTEST = (
-    "MATCH (a:Neuron {id: $from})-[f:FLOW* WSHORTEST(cost) 1..30 (r, n | WHERE r.run = $run "
-    "AND r.class = $class AND r.relevance > 0 AND r.cost IS NOT NULL)]->(b:Neuron {id: $to}) "
-    "RETURN cost(f) AS cost, properties(nodes(f), 'id') AS ids"
+    "MATCH (a:ClassNeuron {id: $from})-[f:FLOW* WSHORTEST(cost) 1..30 (r, n | WHERE "
+    "r.relevance > 0 AND r.cost IS NOT NULL)]->(b:ClassNeuron {id: $to}) "
+    "RETURN cost(f) AS cost, properties(nodes(f), 'neuron') AS ids"
 )
 
 
@@ -89,6 +90,7 @@ def test_paths_of_a_trained_run(backend: str, trained_checkpoint: Path) -> None:
             assert positive.paths, f"class {info.id} has no path of evidence for it"
             if backend == "embedded":  # the README's plain-Cypher weighted shortest path
                 best = positive.paths[0].neurons
-                (row,) = store.query(WSHORTEST, {"from": best[0], "to": best[-1], **scope(info)})
+                ends = [class_neuron_id("trained", info.id, end) for end in (best[0], best[-1])]
+                (row,) = store.query(WSHORTEST, {"from": ends[0], "to": ends[1]})
                 assert tuple(row["ids"]) == best[1:-1]
                 assert row["cost"] == pytest.approx(positive.paths[0].cost)

@@ -133,8 +133,10 @@ def small_run(run_id: str = "run-1", *, seed: int = 0, top_k: int = 2) -> SmallR
         for image in images
         for i in range(2)
     ]
+    ends = {(f.class_id, end) for f in batch.rows() for end in (f.upper, f.lower)}
     counts = Counts.from_rows(
         {
+            "ClassNeuron": len(ends),
             "Model": 1,
             "Layer": len(layers),
             "Neuron": len(neurons),
@@ -147,6 +149,8 @@ def small_run(run_id: str = "run-1", *, seed: int = 0, top_k: int = 2) -> SmallR
         {
             "NEXT": len(layers) - 1,
             "HAS": len(neurons),
+            "HOLDS": len(ends),
+            "IN_CLASS": len(ends),
             "FLOW": len(batch),
             "RELEVANT": len(relevance),
             "OF": 1,

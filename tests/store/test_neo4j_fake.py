@@ -25,12 +25,13 @@ from relex.queries import (
     catalogue,
     open_store,
 )
+from relex.queries.ids import class_neuron_id
 from relex.queries.neo4j_store import QUERY_NAMES, Neo4jStore, flow_records
 from tests.store.fake_driver import RecordingDriver
 from tests.store.synthetic import small_run
 
 NAME_OF = {text: name for name in QUERY_NAMES for text in catalogue.statements(name, "neo4j")}
-CHECKED = {"write_flows", "write_class_relevance", "write_image_relevance"}
+CHECKED = {"write_class_neurons", "write_flows", "write_class_relevance", "write_image_relevance"}
 
 
 @dataclass
@@ -47,9 +48,8 @@ class FakeDriver(RecordingDriver):
             return [{"id": i} for i in params["ids"] if i not in self.missing]
         if name in CHECKED:
             rows = params["rows"]
-            found = [
-                r for r in rows if r["src"] not in self.missing and r["dst"] not in self.missing
-            ]
+            ends = ("src", "dst", "cls", "neuron")
+            found = [r for r in rows if not {r.get(end) for end in ends} & self.missing]
             return [{"written": len(found)}]
         if "batch" in params:
             left = self.pending_deletes.get(name, 0)
@@ -126,15 +126,15 @@ def test_flows_are_batched_as_row_maps(driver: FakeDriver) -> None:
     store = Neo4jStore(driver, batch_size=3)  # type: ignore[arg-type]
     store.write_flows(rows)
 
-    assert driver.names() == ["write_flows"] * 3
-    sent = [c.params["rows"] for c in driver.calls]
+    ends = {(row.class_id, end) for row in rows for end in (row.upper, row.lower)}
+    writes = -(-len(ends) // 3)
+    assert driver.names() == ["write_class_neurons"] * writes + ["write_flows"] * 3
+    sent = [c.params["rows"] for c in driver.calls[writes:]]
     assert [len(batch) for batch in sent] == [3, 3, 1]
     first = sent[0][0]
     assert first == {
-        "src": rows[0].upper,
-        "dst": rows[0].lower,
-        "run": rows[0].run,
-        "cls": rows[0].class_id,
+        "src": class_neuron_id(rows[0].run, rows[0].class_id, rows[0].upper),
+        "dst": class_neuron_id(rows[0].run, rows[0].class_id, rows[0].lower),
         "relevance": 0.3,
         "share": None,
         "cost": None,
@@ -146,8 +146,13 @@ def test_flows_are_batched_as_row_maps(driver: FakeDriver) -> None:
 def test_flow_records_match_the_rows(driver: FakeDriver) -> None:
     batch = small_run().flows
     records = flow_records(batch)
-    assert [(r["cls"], r["src"], r["dst"], r["relevance"]) for r in records] == [
-        (f.class_id, f.upper, f.lower, f.relevance) for f in batch.rows()
+    assert [(r["src"], r["dst"], r["relevance"]) for r in records] == [
+        (
+            class_neuron_id(f.run, f.class_id, f.upper),
+            class_neuron_id(f.run, f.class_id, f.lower),
+            f.relevance,
+        )
+        for f in batch.rows()
     ]
     assert [r["cost"] for r in records] == [f.cost for f in batch.rows()]
 
@@ -155,7 +160,7 @@ def test_flow_records_match_the_rows(driver: FakeDriver) -> None:
 def test_a_batch_with_a_missing_neuron_raises_not_found(driver: FakeDriver) -> None:
     driver.missing = {"tiny/conv2/1"}
     store = Neo4jStore(driver, batch_size=1000)  # type: ignore[arg-type]
-    with pytest.raises(NotFoundError, match="rows for write_flows refer to nodes missing"):
+    with pytest.raises(NotFoundError, match="rows for write_class_neurons refer to nodes missing"):
         store.write_flows(small_run().flows)
 
 

@@ -24,7 +24,8 @@ from relex.queries import (
     ids,
 )
 from relex.queries.embedded import used_params
-from relex.queries.frames import flow_table
+from relex.queries.frames import class_neuron_table, flow_table
+from relex.queries.ids import class_neuron_id
 from relex.queries.lock import StoreLock, holder_pid, lock_path
 from relex.queries.rows import share_cost
 
@@ -80,11 +81,33 @@ def test_flow_batch_columns_costs_and_rows() -> None:
     assert np.isnan(batch.cost()[1:]).all()
     assert batch.rows()[1] == FlowRow("r", "d/0", "u2", "l2", 2.0, None)
     table = flow_table(batch)
-    assert table.column_names == ["src", "dst", "run", "cls", "relevance", "share", "cost"]
+    assert table.column_names == ["src", "dst", "relevance", "share", "cost"]
+    assert table.column("src")[0].as_py() == class_neuron_id("r", "d/0", "u1")
     assert table.column("share").null_count == 1
     assert table.column("cost").null_count == 2
     both = FlowBatch.concat([batch, FlowBatch.from_rows(batch.rows())])
     assert len(both) == 6
+
+
+def test_a_flow_batch_ends_at_one_class_neuron_per_class_and_neuron() -> None:
+    batch = FlowBatch.of(
+        "r",
+        ["d/0", "d/0", "d/1"],
+        ["m/fc/1", "m/fc/1", "m/fc/1"],
+        ["m/c/0", "m/c/2", "m/c/0"],
+        [1, 2, 3],
+        [1, 1, 1],
+    )
+    ends = class_neuron_table(batch).sort_by([("id", "ascending")]).to_pylist()
+    assert [(e["id"], e["run"], e["cls"], e["neuron"], e["layer"], e["idx"]) for e in ends] == [
+        (class_neuron_id("r", "d/0", "m/c/0"), "r", "d/0", "m/c/0", "c", 0),
+        (class_neuron_id("r", "d/0", "m/c/2"), "r", "d/0", "m/c/2", "c", 2),
+        (class_neuron_id("r", "d/0", "m/fc/1"), "r", "d/0", "m/fc/1", "fc", 1),
+        (class_neuron_id("r", "d/1", "m/c/0"), "r", "d/1", "m/c/0", "c", 0),
+        (class_neuron_id("r", "d/1", "m/fc/1"), "r", "d/1", "m/fc/1", "fc", 1),
+    ]
+    with pytest.raises(InvalidRowError, match="'u1' is not a neuron id"):
+        class_neuron_table(FlowBatch.of("r", "d/0", ["u1"], ["m/c/0"], [1.0], [1.0]))
 
 
 def test_flow_batches_reject_ragged_or_mixed_input() -> None:
@@ -98,10 +121,10 @@ def test_catalogue_prefers_a_dialect_twin() -> None:
     assert catalogue.load("write_flows", "kuzu") == "COPY FLOW FROM $rows"
     assert catalogue.load("write_flows", "neo4j").startswith("UNWIND $rows AS row")
     assert catalogue.load("get_run", "neo4j") == catalogue.load("get_run", "kuzu")
-    assert len(catalogue.statements("schema", "kuzu")) == 15
+    assert len(catalogue.statements("schema", "kuzu")) == 18
     with pytest.raises(NotFoundError, match="no Cypher query named 'nope'"):
         catalogue.load("nope", "kuzu")
-    with pytest.raises(NotFoundError, match="holds 15 statements"):
+    with pytest.raises(NotFoundError, match="holds 18 statements"):
         catalogue.load("schema", "kuzu")
     with pytest.raises(NotFoundError, match="unknown Cypher dialect"):
         catalogue.load("get_run", "gremlin")

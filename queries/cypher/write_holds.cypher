@@ -1,0 +1,2 @@
+// Bulk-load (Class)-[:HOLDS]->(ClassNeuron); columns: src (Class id), dst (ClassNeuron id).
+COPY HOLDS FROM $rows;
