@@ -1,5 +1,6 @@
-"""Stores and runs written before critical paths were signed are refused with a message that
-names the runs and says how to re-ingest them: never read as if their shares meant today's."""
+"""Stores and runs written before critical paths were signed, or before FLOW edges joined
+per-class ClassNeurons, are refused with a message that names the runs and says how to
+re-ingest them: never read as if their graph meant today's."""
 
 from __future__ import annotations
 
@@ -38,6 +39,22 @@ def test_a_store_from_before_graph_versions_is_refused_naming_its_runs(tmp_path:
         with pytest.raises(OutdatedGraphError, match="old-run") as caught:
             EmbeddedStore(path, read_only=read_only)
         assert "Re-ingest" in str(caught.value)
+
+
+def test_a_store_with_flows_between_shared_neurons_is_refused_naming_its_runs(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "flat.kuzu"
+    written_store(path, graph_version=2)
+    with EmbeddedStore(path) as store:  # FLOW as graph version 2 stored it
+        store.query("DROP TABLE FLOW")
+        store.query(
+            "CREATE REL TABLE FLOW(FROM Neuron TO Neuron, run STRING, class STRING, "
+            "relevance DOUBLE, share DOUBLE, cost DOUBLE)"
+        )
+    with pytest.raises(OutdatedGraphError, match="old-run") as caught:
+        EmbeddedStore(path, read_only=True)
+    assert "ClassNeuron" in str(caught.value) and "Re-ingest" in str(caught.value)
 
 
 def test_a_run_without_the_current_graph_version_is_refused(tmp_path: Path) -> None:
