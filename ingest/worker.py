@@ -497,7 +497,7 @@ def _write_class(
     on_paths = _path_edges(paths)
     kept: dict[str, np.ndarray] = {}
     total: dict[str, np.ndarray] = {}
-    written = 0
+    batches = []
     for (lower, upper), flow in sums.flows.items():
         edges = top_incoming(
             flow, shares[(lower, upper)], options.top_k, keep=on_paths.get((lower, upper))
@@ -505,7 +505,7 @@ def _write_class(
         kept[upper] = kept.get(upper, 0.0) + edges.kept_magnitude
         total[upper] = total.get(upper, 0.0) + edges.total_magnitude
         if len(edges.flow):
-            store.write_flows(
+            batches.append(
                 FlowBatch.of(
                     run,
                     class_id,
@@ -515,7 +515,9 @@ def _write_class(
                     edges.share,
                 )
             )
-            written += len(edges.flow)
+    written = sum(len(batch) for batch in batches)
+    if batches:  # one batch a class: one COPY, and every ClassNeuron written at once
+        store.write_flows(FlowBatch.concat(batches))
     store.write_nodes([row for row in image_rows if isinstance(row, ImageRow)])
     store.write_relevance([row for row in image_rows if isinstance(row, ImageRelevanceRow)])
     class_rows = []

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import typer
 
 from relex.cli_remote import answer
-from relex.cli_tables import percent, table
+from relex.cli_tables import cell, percent, table
 from relex.queries import GraphStore, StoreSettings
 from relex.queries.analysis import (
     ClassComparison,
@@ -314,35 +314,44 @@ def compare_datasets_command(
     store: StoreOption = None,
     output: FormatOption = "table",
 ) -> None:
-    """The classes two runs share (by wnid or name), each pair compared."""
-    found = _ask(
-        store,
-        compare_datasets,
-        "/api/compare/datasets",
-        DatasetComparison,
-        run_a=run_a,
-        run_b=run_b,
-        k=k,
-    )
+    """The classes two runs share (by wnid or name), each pair compared; in a table, each pair's
+    row shows as soon as it is computed."""
+    headers = ["class A", "class B", "mean jaccard", "mean spearman", "shared edges"]
+    widths = [24, 24, 12, 13, 12]
+    shown: list[ClassComparison] = []
 
-    def render() -> str:
-        rows = [
-            (m.class_a, m.class_b, m.mean_jaccard, m.mean_spearman, len(m.shared_edges))
-            for m in found.matched
-        ]
-        only = (
+    def row(pair: ClassComparison) -> str:
+        cells = (pair.class_a, pair.class_b, pair.mean_jaccard, pair.mean_spearman)
+        texts = [cell(value) for value in (*cells, len(pair.shared_edges))]
+        return "  ".join(t.ljust(w) for t, w in zip(texts, widths, strict=True)).rstrip()
+
+    def stream(pair: ClassComparison) -> None:
+        if not shown:
+            typer.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+            typer.echo("  ".join("-" * w for w in widths))
+        shown.append(pair)
+        typer.echo(row(pair))
+
+    def local(graph: GraphStore) -> DatasetComparison:
+        streaming = stream if output == "table" else None
+        return compare_datasets(graph, run_a=run_a, run_b=run_b, k=k, on_pair=streaming)
+
+    arguments = {"run_a": run_a, "run_b": run_b, "k": k}
+    found = answer(_settings(store), local, "/api/compare/datasets", arguments, DatasetComparison)
+    if output == "table":  # the rest: a server's answer comes whole
+        for pair in found.matched[len(shown) :]:
+            stream(pair)
+
+    def summary() -> str:
+        return (
+            f"{run_a} (accuracy {percent(found.accuracy_a)}) vs {run_b} (accuracy "
+            f"{percent(found.accuracy_b)}), top-{k} neurons per layer; means over layers of "
+            f"more than {k} neurons{_left_out(found.matched[0] if found.matched else None)}"
             f"\nonly in {run_a}: {', '.join(c.name for c in found.only_a) or '-'}"
             f"\nonly in {run_b}: {', '.join(c.name for c in found.only_b) or '-'}"
         )
-        head = (
-            f"{run_a} (accuracy {percent(found.accuracy_a)}) vs {run_b} (accuracy "
-            f"{percent(found.accuracy_b)}), top-{k} neurons per layer; means over layers of "
-            f"more than {k} neurons{_left_out(found.matched[0] if found.matched else None)}\n"
-        )
-        headers = ["class A", "class B", "mean jaccard", "mean spearman", "shared edges"]
-        return head + table(headers, rows) + only
 
-    _emit(found, output, render)
+    _emit(found, output, summary)
 
 
 @query_app.command("subgraph")

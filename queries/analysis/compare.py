@@ -11,6 +11,7 @@ shared edges are given with run A's neuron ids.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,11 +86,18 @@ def compare_classes(
 
 
 def compare_datasets(
-    store: GraphStore, *, run_a: str, run_b: str, k: int = 10
+    store: GraphStore,
+    *,
+    run_a: str,
+    run_b: str,
+    k: int = 10,
+    on_pair: Callable[[ClassComparison], None] | None = None,
 ) -> DatasetComparison:
     """Every class of ``run_a`` matched to the class of ``run_b`` with the same ImageNet wnid
     (when both have one) or else the same name (case-insensitive), each pair compared with
-    ``compare_classes``; plus the classes only one run has."""
+    ``compare_classes``; plus the classes only one run has. ``on_pair`` is given each pair's
+    comparison as soon as it is made (a thousand pairs take a minute or two), so a caller can
+    show the rows while the rest are computed."""
     positive("k", k)
     classes_a = list_classes(store, run=run_a)
     classes_b = list_classes(store, run=run_b)
@@ -103,14 +111,18 @@ def compare_datasets(
             pairs.append((cls, match))
     matched_b = {b.id for _, b in pairs}
     matched_a = {a.id for a, _ in pairs}
+    compared = []
+    for a, b in pairs:
+        compared.append(
+            compare_classes(store, run_a=run_a, class_a=a.id, run_b=run_b, class_b=b.id, k=k)
+        )
+        if on_pair is not None:
+            on_pair(compared[-1])
     return DatasetComparison(
         run_a,
         run_b,
         k,
-        tuple(
-            compare_classes(store, run_a=run_a, class_a=a.id, run_b=run_b, class_b=b.id, k=k)
-            for a, b in pairs
-        ),
+        tuple(compared),
         tuple(c for c in classes_a if c.id not in matched_a),
         tuple(c for c in classes_b if c.id not in matched_b),
         store.get_run(run_a).accuracy,

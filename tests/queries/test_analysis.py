@@ -312,7 +312,8 @@ def test_two_runs_on_different_datasets_compare_by_wnid_then_name() -> None:
     with fresh_store("embedded") as store:
         a.write(store)
         b.write(store)
-        both = compare_datasets(store, run_a="nette", run_b="woof", k=2)
+        streamed: list[object] = []
+        both = compare_datasets(store, run_a="nette", run_b="woof", k=2, on_pair=streamed.append)
         direct = compare_classes(
             store, run_a="nette", class_a="imagenette/0", run_b="woof", class_b="imagewoof/0", k=2
         )
@@ -328,6 +329,7 @@ def test_two_runs_on_different_datasets_compare_by_wnid_then_name() -> None:
         ("imagenette/2", "imagewoof/1"),
     ]
     assert both.matched[0] == direct
+    assert tuple(streamed) == both.matched  # each pair handed on as it is made, in order
     assert [c.id for c in both.only_a] == ["imagenette/1"]
     assert [c.id for c in both.only_b] == ["imagewoof/2"]
     for layer in direct.layers:
