@@ -2,7 +2,7 @@
 
     eval "$(bash scripts/neo4j.sh start)"                   # or any server: NEO4J_* variables
     python -m bench.neo4j write [--flows 100000] [--batches 1000,5000,10000,20000,50000]
-    python -m bench.neo4j queries [--classes 10] [--rounds 10] [--keep]
+    python -m bench.neo4j queries [--classes 10] [--rounds 10] [--keep] [--narrow 8]
 
 Both WIPE the database that NEO4J_URI names (MATCH (n) DETACH DELETE n): point them at a
 throwaway server, e.g. ``NEO4J_HOME_DIR=relex-data/neo4j-bench bash scripts/neo4j.sh start``.
@@ -14,7 +14,8 @@ then the same edges again over themselves (the upsert path a resumed class takes
 relationships per second.
 
 ``queries``: the graph of bench/queries.py (two runs of ``--classes`` classes, top-8 edges per
-neuron) written into Neo4j, then the same calls as there, warm, median and 95th percentile of
+neuron; ``--narrow N`` divides every layer's width by N, so that 100 classes write in minutes)
+written into Neo4j, then the same calls as there, warm, median and 95th percentile of
 wall time (the work is the server's, so this process's CPU time says nothing).
 """
 
@@ -88,13 +89,15 @@ def write_sweep(total: int, sizes: list[int]) -> None:
         print(f"   {size:>10,}{len(batch) / fresh:>14,.0f}{len(batch) / again:>14,.0f}")
 
 
-def build(store: Neo4jStore, classes: int) -> float:
-    """Write bench/queries.py's graph (with ``classes`` classes per run); the seconds it took."""
+def build(store: Neo4jStore, classes: int, narrow: int) -> float:
+    """Write bench/queries.py's graph (with ``classes`` classes per run, every layer ``narrow``
+    times narrower); the seconds it took."""
     wipe(store)
+    layers = tuple((name, kind, max(3, size // narrow)) for name, kind, size in VGG16_LAYERS)
     started = time.perf_counter()
     for seed, (run, dataset) in enumerate(RUNS):
         graph = layered_graph(
-            VGG16_LAYERS,
+            layers,
             classes=classes,
             top_k=TOP_K,
             seed=seed,
@@ -106,12 +109,12 @@ def build(store: Neo4jStore, classes: int) -> float:
     return time.perf_counter() - started
 
 
-def latencies(classes: int, rounds: int, keep: bool, batch_size: int) -> None:
+def latencies(classes: int, rounds: int, keep: bool, batch_size: int, narrow: int) -> None:
     """Median and p95 wall milliseconds of each catalogue call on Neo4j."""
     with connect(batch_size) as store:
         counts = store.counts().relationships
         if not keep or not counts.get("FLOW"):
-            seconds = build(store, classes)
+            seconds = build(store, classes, narrow)
             counts = store.counts().relationships
             print(
                 f"wrote {counts['FLOW']:,} FLOW and {counts['RELEVANT']:,} RELEVANT edges "
@@ -131,7 +134,8 @@ def latencies(classes: int, rounds: int, keep: bool, batch_size: int) -> None:
                 if c > 0:
                     wall[name].append((time.perf_counter() - started) * 1000)
     print(
-        f"Neo4j: VGG16-shaped graph, {len(RUNS)} runs x {classes} classes, top-{TOP_K}; "
+        f"Neo4j: VGG16-shaped graph ({narrow}x narrower), {len(RUNS)} runs x {classes} classes, "
+        f"top-{TOP_K}; "
         f"{rounds} warm rounds, load average {os.getloadavg()[0]:.1f}; wall milliseconds"
     )
     print(f"   {'query':<30}{'median':>10}{'p95':>10}{'target':>10}")
@@ -152,11 +156,12 @@ def main() -> None:
     read.add_argument("--rounds", type=int, default=10)
     read.add_argument("--batch-size", type=int, default=10_000)
     read.add_argument("--keep", action="store_true", help="reuse a graph already written")
+    read.add_argument("--narrow", type=int, default=1, help="divide every layer's width by this")
     args = parser.parse_args()
     if args.command == "write":
         write_sweep(args.flows, [int(size) for size in args.batches.split(",")])
     else:
-        latencies(args.classes, args.rounds, args.keep, args.batch_size)
+        latencies(args.classes, args.rounds, args.keep, args.batch_size, args.narrow)
 
 
 if __name__ == "__main__":
