@@ -14,7 +14,8 @@ A writer holds an OS lock on "<db>.lock" (see ``queries.lock``). A read-only han
 lock; Kuzu itself refuses to open a file another process is writing (ladybug allows it).
 
 Memory: the buffer pool is bounded (``buffer_pool_mb``, default :func:`default_buffer_pool_mb`)
-instead of Kuzu's 80% of RAM, and statements with parameters are prepared once per text and
+instead of Kuzu's 80% of RAM, a writer reopens the database after every few million rows it
+bulk-loads (Kuzu holds memory for each load until the database closes), and statements with parameters are prepared once per text and
 reused: Kuzu's ``execute(text, params)`` keeps memory it never gives back on every call.
 Console queries run on side connections (:meth:`EmbeddedStore.side_connection`), so they do
 not hold the store's lock while they run.
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 MAX_DEFAULT_POOL_MB = 4096
 STATEMENT_CACHE_SIZE = 256
+REOPEN_AFTER_ROWS = 4_000_000
 
 
 def default_buffer_pool_mb() -> int:
@@ -128,20 +130,46 @@ class EmbeddedStore(GraphStore):
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
+        self._max_threads = max_threads
+        self._rows_since_open = 0
         try:
-            self._db = module.Database(
-                str(self.path),
-                read_only=read_only,
-                max_num_threads=max_threads,
-                buffer_pool_size=self.buffer_pool_mb * 2**20,
-            )
-            self._conn = module.Connection(self._db)
+            self._open_database()
         except RuntimeError as exc:
             self._lock.release()
             raise self._open_error(exc) from exc
         self._closed = False
         log.info("opened %s with %s%s", self.describe(), engine, " (read-only)" * read_only)
         self._refuse_outdated()
+
+    def _open_database(self) -> None:
+        self._db = self._module.Database(
+            str(self.path),
+            read_only=self.read_only,
+            max_num_threads=self._max_threads,
+            buffer_pool_size=self.buffer_pool_mb * 2**20,
+        )
+        self._conn = self._module.Connection(self._db)
+
+    def _copied(self, rows: int) -> None:
+        """Count rows written; past :data:`REOPEN_AFTER_ROWS`, close and open the database again
+        (kuzu 0.11.3 keeps memory outside its buffer pool for every bulk load, about 100 bytes
+        per relationship, until the database is closed: a 1,000-class ingest would otherwise
+        grow by gigabytes). Not while a side connection is open."""
+        with self._mutex:
+            self._rows_since_open += rows
+            if self._rows_since_open < REOPEN_AFTER_ROWS or self._sides or self._closed:
+                return
+            self._statements.clear()
+            self._conn.close()
+            self._db.close()
+            try:
+                self._open_database()
+            except RuntimeError as exc:
+                self._closed = True
+                self._lock.release()
+                raise self._open_error(exc) from exc
+            self._rows_since_open = 0
+            log.debug("reopened %s to release the memory of its bulk loads", self.describe())
 
     def _refuse_outdated(self) -> None:
         """Close and raise OutdatedGraphError if the store's tables predate the current graph:
@@ -311,6 +339,7 @@ class EmbeddedStore(GraphStore):
                     in_class = ends.select(["neuron", "id"]).rename_columns(["src", "dst"])
                     self._run("write_in_class", {"rows": in_class})
                 self._run("write_flows", {"rows": table})
+            self._copied(len(table) + len(ends))
             log.debug(
                 "wrote %d flows of run %s in %.2fs",
                 len(batch),
@@ -340,6 +369,7 @@ class EmbeddedStore(GraphStore):
                 keys = table.select(["src", "dst", "run"])
                 self._run(f"delete_{kind}_relevance_keys", {"rows": keys})
             self._run(f"write_{kind}_relevance", {"rows": table})
+        self._copied(len(table))
 
     def delete_run_class(self, run: str, class_id: str) -> None:
         """Delete one class's FLOW and per-class RELEVANT edges and its critical paths of one
