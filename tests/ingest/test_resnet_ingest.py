@@ -120,7 +120,7 @@ def test_retained_counts_every_lower_layer_of_a_residual_block(
     with fresh_store("kuzu") as store:
         ingest(options, store, progress=False)
         kept = store.query(
-            "MATCH (a:Neuron)-[f:FLOW]->(:Neuron) WHERE a.layer = $layer "
+            "MATCH (a:ClassNeuron)-[f:FLOW]->(:ClassNeuron) WHERE a.layer = $layer "
             "RETURN a.`index` AS idx, sum(abs(f.relevance)) AS kept",
             {"layer": "layer1.1.conv1"},
         )
