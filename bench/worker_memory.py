@@ -7,7 +7,7 @@ For each size, a folder of that many classes (one generated 28x28 grey image eac
 randomly initialised smallcnn28 with that many outputs are written to a temporary folder; then
 ``relex ingest`` runs on them in a child process of its own, through the worker's whole path
 (LRP, per-class sums, top-k, critical paths, the store's writes), into a fresh embedded store.
-The store's page cache is capped at 512 MB (``RELEX_STORE_BUFFER_POOL_MB``; by default it may
+The store's page cache is capped at 1 GB (``RELEX_STORE_BUFFER_POOL_MB``; by default it may
 grow to a quarter of the memory, up to 4 GB, as the store grows). The child's peak RSS
 (``wait4``) is reported with its wall time and the FLOW edges it wrote.
 The worker works class by class and keeps one class's flow sums at a time, so its peak RSS
@@ -36,7 +36,7 @@ from relex.ingest.models import save_checkpoint, small_cnn  # noqa: E402
 from relex.queries.embedded import EmbeddedStore  # noqa: E402
 
 SIZE = 28
-POOL_MB = 512
+POOL_MB = 1024
 """The store's page cache (bounded anyway; fixed here so that the figure is the worker's own)."""
 
 
