@@ -14,9 +14,10 @@ A writer holds an OS lock on "<db>.lock" (see ``queries.lock``). A read-only han
 lock; Kuzu itself refuses to open a file another process is writing (ladybug allows it).
 
 Memory: the buffer pool is bounded (``buffer_pool_mb``, default :func:`default_buffer_pool_mb`)
-instead of Kuzu's 80% of RAM, a writer reopens the database after every few million rows it
-bulk-loads (Kuzu holds memory for each load until the database closes), and statements with parameters are prepared once per text and
-reused: Kuzu's ``execute(text, params)`` keeps memory it never gives back on every call.
+instead of Kuzu's 80% of RAM; a writer reopens the database after every few million rows it
+bulk-loads (Kuzu holds memory for each load until the database closes); and statements with
+parameters are prepared once per text and reused: Kuzu's ``execute(text, params)`` keeps
+memory it never gives back on every call.
 Console queries run on side connections (:meth:`EmbeddedStore.side_connection`), so they do
 not hold the store's lock while they run.
 """

@@ -4,8 +4,9 @@ the notifications it sends.
 On a database with few edges, a ``MERGE (c)-[r:RELEVANT {run}]->(n)`` is planned as a seek in
 the run's relationship index followed by a filter on the two ends: every row then reads every
 edge of its run, and a batch takes time quadratic in its size (a 10,000-row FLOW batch ran for
-over ten minutes when FLOW had such an index). The upserts must find an existing edge by expanding from its ends,
-whatever the statistics say. Skipped without NEO4J_URI (scripts/test.sh starts a server).
+over ten minutes when FLOW had such an index). The upserts must find an existing edge by
+expanding from its ends, whatever the statistics say. Skipped without NEO4J_URI
+(scripts/test.sh starts a server).
 """
 
 from __future__ import annotations
