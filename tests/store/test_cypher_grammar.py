@@ -7,7 +7,11 @@ import pytest
 from graphglot.dialect import Dialect
 
 from relex.queries import catalogue
-from relex.queries.neo4j_store import QUERY_NAMES
+from relex.queries.analysis import QUERY_NAMES as READ_NAMES
+from relex.queries.neo4j_store import QUERY_NAMES as STORE_NAMES
+
+QUERY_NAMES = sorted({*STORE_NAMES, *READ_NAMES})
+"""Every text the Neo4j store runs: its own writes and counts, and the query functions' reads."""
 
 NEO4J = Dialect.get_or_raise("neo4j")
 STATEMENTS = [
