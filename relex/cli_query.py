@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import typer
 
 from relex.cli_remote import answer
-from relex.cli_tables import cell, percent, table
+from relex.cli_tables import cell, head, line, percent, table
 from relex.queries import GraphStore, StoreSettings
 from relex.queries.analysis import (
     ClassComparison,
@@ -320,17 +320,12 @@ def compare_datasets_command(
     widths = [24, 24, 12, 13, 12]
     shown: list[ClassComparison] = []
 
-    def row(pair: ClassComparison) -> str:
-        cells = (pair.class_a, pair.class_b, pair.mean_jaccard, pair.mean_spearman)
-        texts = [cell(value) for value in (*cells, len(pair.shared_edges))]
-        return "  ".join(t.ljust(w) for t, w in zip(texts, widths, strict=True)).rstrip()
-
     def stream(pair: ClassComparison) -> None:
         if not shown:
-            typer.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
-            typer.echo("  ".join("-" * w for w in widths))
+            typer.echo("\n".join(head(headers, widths)))
         shown.append(pair)
-        typer.echo(row(pair))
+        cells = (pair.class_a, pair.class_b, pair.mean_jaccard, pair.mean_spearman)
+        typer.echo(line([cell(value) for value in (*cells, len(pair.shared_edges))], widths))
 
     def local(graph: GraphStore) -> DatasetComparison:
         streaming = stream if output == "table" else None

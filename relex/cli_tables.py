@@ -35,7 +35,14 @@ def table(
     ``cell_width`` are cut."""
     text = [[cell(v, cell_width) for v in row] for row in rows]
     widths = [max([len(h), *(len(r[i]) for r in text)]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in text]
-    return "\n".join(line.rstrip() for line in lines)
+    return "\n".join([*head(headers, widths), *(line(r, widths) for r in text)])
+
+
+def head(headers: Sequence[str], widths: Sequence[int]) -> list[str]:
+    """A table's header line and the rule under it, for columns of ``widths``."""
+    return [line(headers, widths), line(["-" * w for w in widths], widths)]
+
+
+def line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    """Cells padded to their columns' widths, two spaces apart, trailing blanks cut."""
+    return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
