@@ -32,7 +32,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -116,28 +116,8 @@ def build(path: Path, engine: str, classes: int) -> dict[str, float]:
                 store.write_flows(batch)
                 flow_seconds += time.perf_counter() - written
                 flows += len(batch)
-                relevance = _Relevance()
-                for g in graphs:
-                    g.write(cast(GraphStore, relevance))
-                store.write_relevance(relevance.rows)
+                store.write_relevance([row for g in graphs for row in g.relevance_rows()])
     return {"build_s": time.perf_counter() - started, "flow_write_s": flow_seconds, "flows": flows}
-
-
-class _Relevance:
-    """Collects ``LayeredGraph.write``'s relevance rows, nothing else."""
-
-    def __init__(self) -> None:
-        self.rows: list[Any] = []
-
-    def write_nodes(self, rows: object) -> None:
-        """Skipped: the nodes are written already."""
-
-    def write_flows(self, flows: object) -> None:
-        """Skipped: the flows are written (and timed) already."""
-
-    def write_relevance(self, rows: Any) -> None:
-        """The class's RELEVANT edges, kept for one write."""
-        self.rows += rows
 
 
 def calls(classes: int) -> dict[str, Query]:

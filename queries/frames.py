@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from relex.queries.errors import InvalidRowError
-from relex.queries.ids import SEP
+from relex.queries.ids import NEURON_ID_PATTERN, SEP
 from relex.queries.rows import FlowBatch, NodeRow, RelevanceRow
 from relex.queries.schema import NODE_PROPERTIES, REL_PROPERTIES, PropertyType
 
@@ -25,8 +25,6 @@ ARROW_TYPES: dict[PropertyType, pa.DataType] = {
     "INT64": pa.int64(),
     "DOUBLE": pa.float64(),
 }
-NEURON_ID = "^[^/]+/[^/]+/[0-9]+$"
-"""The form of ``ids.neuron_id``, checked on a FLOW batch's ends."""
 COLUMN_ALIASES = {"index": "idx", "class": "cls"}
 
 
@@ -85,7 +83,7 @@ def class_neuron_table(batch: FlowBatch) -> pa.Table:
     classes = _strings(np.concatenate([batch.class_ids, batch.class_ids]))
     neurons = _strings(np.concatenate([batch.upper, batch.lower]))
     pairs = pa.table({"cls": classes, "neuron": neurons}).group_by(["cls", "neuron"]).aggregate([])
-    wrong = pc.invert(pc.match_substring_regex(pairs.column("neuron"), NEURON_ID))
+    wrong = pc.invert(pc.match_substring_regex(pairs.column("neuron"), NEURON_ID_PATTERN))
     if pc.any(wrong).as_py():
         first = pc.filter(pairs.column("neuron"), wrong)[0].as_py()
         raise InvalidRowError(f"FLOW end {first!r} is not a neuron id (model/layer/index)")

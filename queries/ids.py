@@ -43,6 +43,10 @@ def layer_id(model: str, layer: str) -> str:
     return f"{_part('model name', model)}{SEP}{_part('layer name', layer)}"
 
 
+NEURON_ID_PATTERN = "^[^/]+/[^/]+/[0-9]+$"
+"""What :func:`neuron_id` builds, as a regular expression (for checks over whole columns)."""
+
+
 def neuron_id(model: str, layer: str, index: int) -> str:
     """Id of a Neuron node: "<model>/<layer>/<index>" (a channel, unit or logit index)."""
     if index < 0:

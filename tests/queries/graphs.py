@@ -147,6 +147,10 @@ class LayeredGraph:
         ]
         if batches:
             store.write_flows(FlowBatch.concat(batches))
+        store.write_relevance(self.relevance_rows())
+
+    def relevance_rows(self) -> list[ClassRelevanceRow | ImageRelevanceRow]:
+        """The run's RELEVANT rows: every neuron of every class, and the images' neurons."""
         rows: list[ClassRelevanceRow | ImageRelevanceRow] = []
         for class_id, per_layer in self.relevance.items():
             for layer, values in per_layer.items():
@@ -169,7 +173,7 @@ class LayeredGraph:
                 ImageRelevanceRow(self.run, image_id, neuron, value, 1)
                 for neuron, value in per_neuron.items()
             ]
-        store.write_relevance(rows)
+        return rows
 
 
 def layered_graph(
