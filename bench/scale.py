@@ -14,6 +14,11 @@ Then, read-only on one Kuzu thread, each query runs once a round on a class that
 round to round, after one warm-up round; the CPU milliseconds of this process are reported
 (median and p95), with the build time, FLOW relationships/s of ``write_flows``, bytes on disk
 per FLOW edge, the child's peak RSS, and one compare_datasets over all N matched class pairs.
+
+    python -m bench.scale --classes 1000 --keep DIR  # keep the store in DIR, measure it again later
+
+With ``--keep`` a point's store and its build figures stay in DIR (``scale-N.kuzu``,
+``scale-N.json``); a later run with the same DIR measures that store without building it again.
 """
 
 from __future__ import annotations
@@ -117,7 +122,17 @@ def build(path: Path, engine: str, classes: int) -> dict[str, float]:
                 flow_seconds += time.perf_counter() - written
                 flows += len(batch)
                 store.write_relevance([row for g in graphs for row in g.relevance_rows()])
-    return {"build_s": time.perf_counter() - started, "flow_write_s": flow_seconds, "flows": flows}
+    return {
+        "build_s": time.perf_counter() - started,
+        "flow_write_s": flow_seconds,
+        "flows": flows,
+        "build_rss_mb": rss_mb(),
+    }
+
+
+def rss_mb() -> float:
+    """This process's peak resident set so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def calls(classes: int) -> dict[str, Query]:
@@ -176,31 +191,54 @@ def disk_bytes(path: Path) -> int:
 def point(path: Path, engine: str, classes: int, rounds: int) -> dict[str, Any]:
     """Build, size and measure one store of ``classes`` classes a run."""
     built = build(path, engine, classes)
-    size = disk_bytes(path)
-    measured = measure(path, engine, classes, rounds)
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return describe(classes, built, disk_bytes(path), measure(path, engine, classes, rounds))
+
+
+def describe(
+    classes: int, built: dict[str, float], size: int, measured: dict[str, Any]
+) -> dict[str, Any]:
+    """One point's figures: the build's, the store's size, the queries', the peak RSS."""
     return {
         "classes": classes,
         **built,
         "flows_per_s": built["flows"] / built["flow_write_s"],
         "bytes_per_flow": size / built["flows"],
         "disk_mb": size / 2**20,
-        "peak_rss_mb": rss_mb,
+        "peak_rss_mb": max(built["build_rss_mb"], rss_mb()),
         **measured,
     }
 
 
-def run_point(base: Path, engine: str, classes: int, rounds: int) -> dict[str, Any]:
-    """One point in a child process (its own peak RSS), the store deleted after."""
-    folder = Path(tempfile.mkdtemp(prefix=f"relex-scale-{classes}-", dir=base))
+def kept_point(path: Path, engine: str, classes: int, rounds: int) -> dict[str, Any]:
+    """Like ``point``, on a store kept at ``path``: built (and its build figures saved beside
+    it) only if no earlier build finished there."""
+    figures = path.with_suffix(".json")
+    if not figures.exists():
+        shutil.rmtree(path, ignore_errors=True)
+        path.unlink(missing_ok=True)
+        built = build(path, engine, classes)
+        built["disk_bytes"] = disk_bytes(path)
+        figures.write_text(json.dumps(built))
+    built = json.loads(figures.read_text())
+    return describe(classes, built, built.pop("disk_bytes"), measure(path, engine, classes, rounds))
+
+
+def run_point(
+    base: Path, engine: str, classes: int, rounds: int, keep: Path | None
+) -> dict[str, Any]:
+    """One point in a child process (its own peak RSS); the store is deleted after unless kept."""
+    folder = keep or Path(tempfile.mkdtemp(prefix=f"relex-scale-{classes}-", dir=base))
     try:
         command = [sys.executable, "-m", "bench.scale", "--point", str(classes)]
-        command += ["--engine", engine, "--rounds", str(rounds), "--store", str(folder / "s.kuzu")]
+        store = folder / f"scale-{classes}.kuzu"
+        command += ["--engine", engine, "--rounds", str(rounds), "--store", str(store)]
+        command += ["--kept"] if keep else []
         done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
         result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
         return result
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def report(points: list[dict[str, Any]]) -> str:
@@ -225,14 +263,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--json", action="store_true", help="print {query: {classes: p95_ms}}")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--keep", type=Path, help="keep each store in this folder and reuse it")
     parser.add_argument("--point", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--kept", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.point is not None:
-        print(json.dumps(point(args.store, args.engine, args.point, args.rounds)))
+        measure_point = kept_point if args.kept else point
+        print(json.dumps(measure_point(args.store, args.engine, args.point, args.rounds)))
         return
     sizes = [int(part) for part in args.classes.split(",") if part.strip()]
-    points = [run_point(args.dir, args.engine, n, args.rounds) for n in sizes]
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    points = [run_point(args.dir, args.engine, n, args.rounds, args.keep) for n in sizes]
     if args.json:
         print(json.dumps({q: {p["classes"]: p["p95_ms"][q] for p in points} for q in QUERIES}))
         return
