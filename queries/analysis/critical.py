@@ -9,7 +9,8 @@ store and on Neo4j:
 1. while the reachable neurons of the next layer are few (at most ``FRONTIER_LIMIT``), the
    edges leaving exactly those neurons (``flows_from``: an indexed look-up per neuron);
 2. then all of the class's edges of the layers left down to the target (``class_flows``, one
-   row of parallel lists per layer pair: neuron indices and costs only).
+   row of parallel lists per upper layer: neuron indices, the lower ends' node keys and costs,
+   with the keys' layers and indices beside them).
 
 The relevance and share of the edges on the chosen paths are read at the end (``flows_from``
 on the paths' neurons).
@@ -125,17 +126,28 @@ def _pull_layers(
 ) -> list[LayerEdges]:
     """Phase 2: every usable edge of the class from layers bottom+1 .. top."""
     names = [layer.name for layer in layers if bottom < layer.depth <= top]
-    rows = store.query_named("class_flows", {**params, "layers": names})
-    return [
-        LayerEdges(
-            row["up_layer"],
-            row["low_layer"],
-            np.asarray(row["up"], dtype=np.int64),
-            np.asarray(row["low"], dtype=np.int64),
-            np.asarray(row["cost"], dtype=np.float64),
-        )
-        for row in rows
-    ]
+    lows = [layer.name for layer in layers if layer.depth <= top]
+    rows = store.query_named("class_flows", {**params, "layers": names, "lows": lows})
+    neurons = [row for row in rows if row["part"] == "neurons"]
+    keys = np.asarray([key for row in neurons for key in row["key"]])
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    indices = np.asarray([i for row in neurons for i in row["up"]], dtype=np.int64)[order]
+    layer_of = np.asarray([row["layer"] for row in neurons for _ in row["key"]])[order]
+    pairs = []
+    for row in rows:
+        if row["part"] != "flows":
+            continue
+        at = np.searchsorted(keys, np.asarray(row["key"]))
+        up = np.asarray(row["up"], dtype=np.int64)
+        cost = np.asarray(row["cost"], dtype=np.float64)
+        low_layers = layer_of[at]
+        for low_layer in np.unique(low_layers):
+            kept = low_layers == low_layer
+            pairs.append(
+                LayerEdges(row["layer"], str(low_layer), up[kept], indices[at[kept]], cost[kept])
+            )
+    return pairs
 
 
 def _usable(rows: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
