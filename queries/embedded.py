@@ -61,6 +61,7 @@ _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 MAX_DEFAULT_POOL_MB = 4096
 STATEMENT_CACHE_SIZE = 256
 REOPEN_AFTER_ROWS = 4_000_000
+REOPEN_AFTER_LOADS = 200
 
 
 def default_buffer_pool_mb() -> int:
@@ -132,7 +133,7 @@ class EmbeddedStore(GraphStore):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
         self._max_threads = max_threads
-        self._rows_since_open = 0
+        self._rows_since_open = self._loads_since_open = 0
         try:
             self._open_database()
         except RuntimeError as exc:
@@ -152,13 +153,24 @@ class EmbeddedStore(GraphStore):
         self._conn = self._module.Connection(self._db)
 
     def _copied(self, rows: int) -> None:
-        """Count rows written; past :data:`REOPEN_AFTER_ROWS`, close and open the database again
-        (kuzu 0.11.3 keeps memory outside its buffer pool for every bulk load, about 100 bytes
-        per relationship, until the database is closed: a 1,000-class ingest would otherwise
-        grow by gigabytes). Not while a side connection is open."""
+        """Count one bulk load of ``rows`` rows; past :data:`REOPEN_AFTER_ROWS` rows or
+        :data:`REOPEN_AFTER_LOADS` loads, close and open the database again. kuzu 0.11.3 keeps
+        memory for every bulk load until the database is closed, about 100 bytes per
+        relationship and about 1 MB per load however small, part of it pinned in its buffer
+        pool (a CHECKPOINT frees a third of it): the worker's five loads a class of a small
+        model grew it by 4.7 MB a class and filled a 1 GB pool after about 300 classes. Not
+        while a side connection is open."""
         with self._mutex:
             self._rows_since_open += rows
-            if self._rows_since_open < REOPEN_AFTER_ROWS or self._sides or self._closed:
+            self._loads_since_open += 1
+            if (
+                (
+                    self._rows_since_open < REOPEN_AFTER_ROWS
+                    and self._loads_since_open < REOPEN_AFTER_LOADS
+                )
+                or self._sides
+                or self._closed
+            ):
                 return
             self._statements.clear()
             self._conn.close()
@@ -169,7 +181,7 @@ class EmbeddedStore(GraphStore):
                 self._closed = True
                 self._lock.release()
                 raise self._open_error(exc) from exc
-            self._rows_since_open = 0
+            self._rows_since_open = self._loads_since_open = 0
             log.debug("reopened %s to release the memory of its bulk loads", self.describe())
 
     def _refuse_outdated(self) -> None:
@@ -314,6 +326,7 @@ class EmbeddedStore(GraphStore):
             links = spec.link_records(rows)
             if spec.link and links:
                 self._run(spec.link, {"rows": pa.Table.from_pylist(links)})
+        self._copied(len(rows) + len(links))
 
     def write_flows(self, flows: FlowBatch | Sequence[FlowRow]) -> None:
         """Copy FLOW edges and the ClassNeurons at their ends; keys the run already has for

@@ -33,3 +33,21 @@ def test_a_store_reopened_between_writes_holds_what_one_never_reopened_holds(
         got = [critical_paths(often, run="run-a", class_id=graph.class_id(c)) for c in range(4)]
         assert got == expected
         assert top_neurons(often, run="run-a", class_id=graph.class_id(0), k=2)
+
+
+def test_many_small_loads_reopen_the_database_and_lose_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graph = layered_graph(LAYERS, classes=4, top_k=3, seed=7)
+    with EmbeddedStore(tmp_path / "once.kuzu", engine=ENGINE) as once:
+        once.create_schema()
+        graph.write(once)
+        counts = once.counts()
+    monkeypatch.setattr("relex.queries.embedded.REOPEN_AFTER_LOADS", 2)
+    with EmbeddedStore(tmp_path / "often.kuzu", engine=ENGINE) as often:
+        often.create_schema()
+        opened = often._db
+        graph.write(often)  # nodes, flows and relevance: several loads of a few rows each
+        assert often._db is not opened
+        assert often._loads_since_open < 2
+        assert often.counts() == counts
