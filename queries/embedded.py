@@ -322,7 +322,10 @@ class EmbeddedStore(GraphStore):
 
     def _write_node_group(self, spec: NodeWrite, rows: Sequence[NodeRow]) -> None:
         with self._transaction():
-            self._run(spec.write, {"rows": frames.node_table(rows)})
+            nodes = frames.node_table(rows)
+            self._run(spec.write, {"rows": nodes})
+            if spec.unlink:
+                self._run(spec.unlink, {"rows": nodes})
             links = spec.link_records(rows)
             if spec.link and links:
                 self._run(spec.link, {"rows": pa.Table.from_pylist(links)})

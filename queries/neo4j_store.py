@@ -61,6 +61,7 @@ QUERY_NAMES = (
     "delete_run_node",
     "write_critical_paths",
     "link_critical_paths",
+    "unlink_critical_paths",
     "find_neurons",
     "delete_run_class_paths",
     "delete_run_paths",
@@ -221,7 +222,10 @@ class Neo4jStore(GraphStore):
             self._transact(statement, {}, write=True)
 
     def _write_node_group(self, spec: NodeWrite, rows: Sequence[NodeRow]) -> None:
-        self._write_rows(spec.write, [row.record() for row in rows], checked=False)
+        nodes = [row.record() for row in rows]
+        self._write_rows(spec.write, nodes, checked=False)
+        if spec.unlink:
+            self._write_rows(spec.unlink, nodes, checked=False)
         if spec.link:
             self._write_rows(spec.link, spec.link_records(rows), checked=False)
 

@@ -44,12 +44,14 @@ class Requirement:
 @dataclass(frozen=True, slots=True)
 class NodeWrite:
     """How one kind of node row is written: the upsert query, the optional edge query and
-    the records it reads, and the nodes that must exist first."""
+    the records it reads, the nodes that must exist first, and the optional query over the
+    rows' records that drops their old edges before ``link`` creates them anew."""
 
     write: str
     link: str | None = None
     link_records: Callable[[Sequence[Any]], list[dict[str, Any]]] = records
     requires: tuple[Requirement, ...] = ()
+    unlink: str | None = None
 
 
 def group_nodes(rows: Sequence[NodeRow]) -> list[tuple[type[NodeRow], list[NodeRow]]]:
@@ -124,5 +126,6 @@ NODE_WRITES: dict[type[NodeRow], NodeWrite] = {
         "link_critical_paths",
         lambda rows: [step for row in rows for step in row.steps()],
         requires=(Requirement("Neuron", "find_neurons", lambda row: row.neurons),),
+        unlink="unlink_critical_paths",
     ),
 }

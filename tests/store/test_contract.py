@@ -21,6 +21,7 @@ import pytest
 
 from relex.queries import (
     Counts,
+    CriticalPathRow,
     FlowBatch,
     FlowRow,
     GraphStore,
@@ -183,6 +184,22 @@ def test_rewriting_changed_values_replaces_them(store: GraphStore) -> None:
     assert store.counts() == run.counts
     assert stored_flows(store, run.run.id) == expected_flows(doubled)
     assert store.get_run(run.run.id) == done
+
+
+def test_rewriting_a_critical_path_replaces_its_steps(store: GraphStore) -> None:
+    run = small_run()
+    write_all(store, run)
+    path = next(row for row in run.nodes if isinstance(row, CriticalPathRow))
+    shorter = dataclasses.replace(path, neurons=path.neurons[:2], score=path.score * 3)
+    store.write_nodes([shorter])
+    steps = store.query(
+        "MATCH (p:CriticalPath {id: $id})-[s:STEP]->(n:Neuron) "
+        "RETURN s.position AS position, n.id AS neuron ORDER BY position",
+        {"id": path.id},
+    )
+    assert steps == [{"position": i, "neuron": n} for i, n in enumerate(shorter.neurons)]
+    others = run.counts.relationships["STEP"] - len(path.neurons)
+    assert store.counts().relationships["STEP"] == others + len(shorter.neurons)
 
 
 def test_a_batch_mixing_new_and_stored_keys_adds_only_the_new(store: GraphStore) -> None:

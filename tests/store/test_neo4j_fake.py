@@ -103,6 +103,7 @@ def test_nodes_go_in_dependency_order_and_in_batches(driver: FakeDriver) -> None
         "link_runs",
         "find_neurons",
         "write_critical_paths",
+        "unlink_critical_paths",
         *["link_critical_paths"] * 4,
     ]
     writes = [c.params["rows"] for c in driver.calls if c.name == "write_neurons"]
