@@ -52,13 +52,22 @@ def announce(app: FastAPI, settings: Settings) -> None:
 
 def serve(settings: Settings) -> None:
     """Run the app until interrupted (blocking); one process, so it owns the embedded store,
-    and leaves its address beside it so that ``relex query`` and ``relex cypher`` ask it."""
+    and leaves its address beside it so that ``relex query`` and ``relex cypher`` ask it. The
+    socket listens before the address is left: a command that reads it is answered, its
+    connection waiting in the backlog while uvicorn starts."""
     app = create_app(settings)
     announce(app, settings)
     store = settings.store_settings()
-    with (
+    config = uvicorn.Config(app, host=settings.api_host, port=settings.api_port)
+    server = uvicorn.Server(config)
+    address = (
         serving_address(store.path, base_url(settings))
         if store.backend == "embedded"
         else contextlib.nullcontext()
-    ):
-        uvicorn.run(app, host=settings.api_host, port=settings.api_port)
+    )
+    with contextlib.closing(config.bind_socket()) as listening:  # exits 1 with uvicorn's reason
+        listening.listen()
+        with address, contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[listening])
+    if not server.started:
+        raise SystemExit(1)

@@ -83,7 +83,7 @@ def serving(store_copy: Path) -> Iterator[subprocess.Popen[bytes]]:
     while holder_address(store_copy) is None:
         assert server.poll() is None, "relex serve stopped"
         assert time.monotonic() < deadline, "relex serve did not start"
-        time.sleep(0.2)
+        time.sleep(0.01)  # no grace after the address appears: it must be answered at once
     try:
         yield server
     finally:
