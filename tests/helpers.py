@@ -1,9 +1,11 @@
 """Helpers shared by the tests: seeded random models as the engine sees them, the makings of a
-small real run, and test modules run again in a child process on the ladybug engine."""
+small real run, test modules run again in a child process on the ladybug engine, and a free
+loopback port."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -115,3 +117,10 @@ def passes_on_ladybug(
     assert suite is not None, output
     assert int(suite.get("tests", "0")) >= min_tests, output
     assert suite.get("failures") == "0" and suite.get("errors") == "0", output
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -5,7 +5,6 @@ rather than refused (as happened on a loaded machine)."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import urllib.request
@@ -19,14 +18,9 @@ from relex.api.server import serve
 from relex.queries.embedded import EmbeddedStore
 from relex.queries.lock import holder_address
 from tests.api.conftest import settings_for
+from tests.helpers import free_port
 
 SLOW_START_S = 1.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_the_address_is_answered_as_soon_as_it_appears(

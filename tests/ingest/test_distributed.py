@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from torch.utils.data import DistributedSampler
 from relex.ingest.distributed import Ranks
 from relex.ingest.worker import ingest
 from relex.queries import RunRow
-from tests.helpers import shapes_checkpoint, small_run_options
+from tests.helpers import free_port, shapes_checkpoint, small_run_options
 from tests.ingest.test_worker import dump, store_at
 
 DATASET = "synthetic:shapes-a?n=12&seed=3"
@@ -123,12 +122,6 @@ def run_counts(path: Path) -> tuple[object, ...]:
 
 def counts_of(run: RunRow) -> tuple[object, ...]:
     return (run.status, run.classes, run.images, run.flows, run.skipped, run.accuracy)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_the_shards_cover_every_image_once_where_distributed_sampler_pads() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from relex.cli import main
 from relex.queries.analysis import list_classes
 from relex.queries.embedded import EmbeddedStore
 from relex.queries.lock import address_path, holder_address
+from tests.helpers import free_port
 from tests.queries.conftest import INGESTED_RUN
 from tests.store.conftest import ENGINE
 
@@ -52,12 +52,6 @@ def relex(
         return Done(code, out, err)
 
     return run
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import free_port
 from tests.web.data import ingest_small_run, write_dag_run, write_wide_run
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -125,12 +125,6 @@ def screenshot(page: Page, tmp_path: Path) -> Callable[[str], Path]:
         return path
 
     return take
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
