@@ -163,14 +163,11 @@ class EmbeddedStore(GraphStore):
         with self._mutex:
             self._rows_since_open += rows
             self._loads_since_open += 1
-            if (
-                (
-                    self._rows_since_open < REOPEN_AFTER_ROWS
-                    and self._loads_since_open < REOPEN_AFTER_LOADS
-                )
-                or self._sides
-                or self._closed
-            ):
+            due = (
+                self._rows_since_open >= REOPEN_AFTER_ROWS
+                or self._loads_since_open >= REOPEN_AFTER_LOADS
+            )
+            if not due or self._sides or self._closed:
                 return
             self._statements.clear()
             self._conn.close()
