@@ -32,6 +32,7 @@ from relex.ingest.aggregate import ClassSums, evidence_shares, outflow_totals, t
 from relex.ingest.datasets import open_dataset
 from relex.ingest.lrp import LRP
 from relex.ingest.lrp.composites import epsilon_gamma_box
+from relex.ingest.pending import store_classes
 from relex.queries import GraphStore, StoreSettings
 from relex.queries.settings import open_store
 
@@ -110,7 +111,8 @@ def profile_once(
         the_setup, options, list(range(inputs.shape[0])), result.neuron_relevance
     )
     store.seconds = 0.0
-    worker._write_class(store, the_setup, options, 0, sums, rows)  # type: ignore[arg-type]
+    write = worker._class_write(the_setup, options, 0, sums, rows)
+    store_classes(store, options.run, [write])  # type: ignore[arg-type]
     seconds["writes"] = store.seconds
     return seconds
 

@@ -4,11 +4,11 @@ Work goes one class at a time (the class an image is grouped under: its true lab
 model's prediction). For a class the worker sums neuron relevance and neuron-to-neuron flows over
 its images, finds its k best critical paths of each sign on the dense flows
 (:mod:`ingest.evidence`), keeps the top-k incoming edges of each neuron and the paths' edges
-(:mod:`ingest.aggregate`), deletes whatever an interrupted attempt left of that class, and
-writes flows, image and class relevance and the paths.
-Only then does it update the Run node, whose ``classes`` count is the commit marker: a run killed
-at any point and started again skips the classes the Run counts as done and redoes the rest from
-scratch, so it ends with exactly the graph of an uninterrupted run.
+(:mod:`ingest.aggregate`). Finished classes are stored a few at a time (:mod:`ingest.pending`):
+whatever an interrupted attempt left of each is deleted, its flows, image and class relevance
+and paths are written, and only then is the Run node updated, whose ``classes`` count is the
+commit marker: a run killed at any point and started again skips the classes the Run counts as
+done and redoes the rest from scratch, so it ends with exactly the graph of an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from relex.ingest.lrp import LRP
 from relex.ingest.lrp.composites import COMPOSITES
 from relex.ingest.lrp.network import Network
 from relex.ingest.models import LoadedModel, load_model
+from relex.ingest.pending import ClassWrite, PendingClasses
 from relex.ingest.run_params import GroupBy, RunParameters
 from relex.queries import (
     ClassRelevanceRow,
@@ -188,48 +189,51 @@ def ingest(
     # Unreadable images are found as they are loaded: a resumed label run loads only the
     # classes still to do, a prediction run loads every image again in its first pass.
     skipped_before = run.skipped if done_classes and options.group_by == "label" else 0
-    for position, class_index in enumerate(ordered):
-        if position < done_classes:
-            continue
-        control.check()
-        sums, class_correct, image_rows = _explain_class(
-            setup, options, class_index, ranks.shard(groups[class_index]), bar, control
-        )
-        own = sums.images
-        sums, (class_correct, skipped), image_rows = ranks.reduce_class(
-            setup.method.network,
-            setup.device,
-            sums,
-            (class_correct, setup.dataset.skipped_count),
-            image_rows,
-        )
-        bar.update(sums.images - own)
-        control.check()
-        if not sums.images:
-            log.warning(
-                "class %s: none of its %d images could be read; nothing written for it",
-                setup.dataset.class_names[class_index],
-                len(groups[class_index]),
+    pending = PendingClasses(
+        _writer(store) if ranks.writes else None, control.report, total=len(ordered)
+    )
+    try:
+        for position, class_index in enumerate(ordered):
+            if position < done_classes:
+                continue
+            control.check()
+            sums, class_correct, image_rows = _explain_class(
+                setup, options, class_index, ranks.shard(groups[class_index]), bar, control
             )
-        elif ranks.writes:
-            flows_written += _write_class(
-                _writer(store), setup, options, class_index, sums, image_rows
+            own = sums.images
+            sums, (class_correct, skipped), image_rows = ranks.reduce_class(
+                setup.method.network,
+                setup.device,
+                sums,
+                (class_correct, setup.dataset.skipped_count),
+                image_rows,
             )
-        correct += class_correct
-        images_done += sums.images
-        run = dataclasses.replace(
-            run,
-            classes=position + 1,
-            images=images_done,
-            flows=flows_written,
-            accuracy=correct / images_done if images_done else None,
-            skipped=skipped_before + skipped,
-            updated_at=utc_now(),
-        )
-        if ranks.writes:
-            _writer(store).write_nodes([run])
-        control.report(run)
-        log.info("class %d/%d done (%s)", position + 1, len(ordered), class_index)
+            bar.update(sums.images - own)
+            control.check()
+            write = None
+            if not sums.images:
+                log.warning(
+                    "class %s: none of its %d images could be read; nothing written for it",
+                    setup.dataset.class_names[class_index],
+                    len(groups[class_index]),
+                )
+            elif ranks.writes:
+                write = _class_write(setup, options, class_index, sums, image_rows)
+                flows_written += len(write.flows) if write.flows is not None else 0
+            correct += class_correct
+            images_done += sums.images
+            run = dataclasses.replace(
+                run,
+                classes=position + 1,
+                images=images_done,
+                flows=flows_written,
+                accuracy=correct / images_done if images_done else None,
+                skipped=skipped_before + skipped,
+                updated_at=utc_now(),
+            )
+            pending.add(write, run, class_index)
+    finally:  # what is finished is kept, whatever stops the loop
+        pending.flush()
     bar.close()
     if setup.dataset.skipped_count:
         log.warning("%d unreadable images were skipped", setup.dataset.skipped_count)
@@ -475,19 +479,18 @@ def _image_rows(
     return rows
 
 
-def _write_class(
-    store: GraphStore,
+def _class_write(
     setup: _Setup,
     options: IngestOptions,
     class_index: int,
     sums: ClassSums,
     image_rows: list[ImageRelevanceRow | ImageRow],
-) -> int:
-    """Replace the class's part of the run with fresh rows; returns the FLOW edges written."""
+) -> ClassWrite:
+    """The class's part of the run: its top-k FLOW edges with the critical paths' edges,
+    image and class relevance, and the critical paths."""
     network: Network = setup.method.network
     model, run = setup.model_id, options.run
     class_id = store_ids.class_id(setup.dataset.name, class_index)
-    store.delete_run_class(run, class_id)
     outflows = outflow_totals(sums.flows)
     shares = {
         pair: evidence_shares(flow, outflows[pair[1]], sums.neurons[pair[0]])
@@ -515,11 +518,6 @@ def _write_class(
                     edges.share,
                 )
             )
-    written = sum(len(batch) for batch in batches)
-    if batches:  # one batch a class: one COPY, and every ClassNeuron written at once
-        store.write_flows(FlowBatch.concat(batches))
-    store.write_nodes([row for row in image_rows if isinstance(row, ImageRow)])
-    store.write_relevance([row for row in image_rows if isinstance(row, ImageRelevanceRow)])
     class_rows = []
     for layer in network.layers:
         totals = sums.neurons[layer.name]
@@ -540,8 +538,12 @@ def _write_class(
                     sums.images,
                 )
             )
-    store.write_relevance(class_rows)
-    store.write_nodes(
+    return ClassWrite(
+        class_id,
+        FlowBatch.concat(batches) if batches else None,
+        [row for row in image_rows if isinstance(row, ImageRow)],
+        [row for row in image_rows if isinstance(row, ImageRelevanceRow)],
+        class_rows,
         [
             CriticalPathRow(
                 run,
@@ -552,9 +554,8 @@ def _write_class(
                 tuple(store_ids.neuron_id(model, layer, index) for layer, index in path.hops),
             )
             for path in paths
-        ]
+        ],
     )
-    return written
 
 
 def _critical_paths(
