@@ -9,10 +9,10 @@ class as in ``bench.queries`` (13,419 VGG16-shaped neurons, every upper neuron k
 incoming edges per class: 107,008 FLOW edges a class). Each run has 10 distinctly generated
 classes, and class i is a copy of class i mod 10 under its own id, so that building 1,000
 classes costs the writes and not the generation; they are written 100 classes a transaction (bulk
-loads, as the worker's single-class batches are not). kuzu's COMMIT of a bulk load costs time in
-proportion to the RELEVANT, HOLDS and IN_CLASS edges already on the nodes it touches (the shared
-Class and Neuron nodes): at 10 classes a transaction, a batch's commits grew from 0.9 s to 6.1 s
-over the first 120 classes, so fewer, larger transactions keep a 1,000-class build to minutes.
+loads). kuzu's COMMIT of a bulk load costs time in proportion to the rows the table already
+holds (``bench.commit_cost``): at 10 classes a transaction, a batch's commits grew from 0.9 s to
+6.1 s over the first 120 classes, so fewer, larger transactions keep a 1,000-class build to
+minutes.
 Then, read-only on one Kuzu thread, each query runs once a round on a class that changes from
 round to round, after one warm-up round; the CPU milliseconds of this process are reported
 (median and p95), with the build time, FLOW relationships/s of ``write_flows``, bytes on disk
