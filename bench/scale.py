@@ -15,8 +15,11 @@ holds (``bench.commit_cost``): at 10 classes a transaction, a batch's commits gr
 minutes.
 Then, read-only on one Kuzu thread, each query runs once a round on a class that changes from
 round to round, after one warm-up round; the CPU milliseconds of this process are reported
-(median and p95), with the build time, FLOW relationships/s of ``write_flows``, bytes on disk
-per FLOW edge, the child's peak RSS, and one compare_datasets over all N matched class pairs.
+(median and p95), with the build time, the relationships/s of ``write_flows`` (FLOW/s, and
+rel/s counting the HOLDS and IN_CLASS links of the ClassNeurons it writes with them), the whole
+build's relationships/s (RELEVANT and the model's edges too, over its whole time), bytes on
+disk per FLOW edge, the child's peak RSS, and one compare_datasets over all N matched class
+pairs.
 
     python -m bench.scale --classes 1000 --keep DIR  # keep the store in DIR, measure it again later
 
@@ -66,6 +69,8 @@ CHUNK = 100
 POOL_MB = 2048
 RUNS = (("nette", "imagenette"), ("woof", "imagewoof"))
 QUERIES = ("top_neurons", "critical_paths", "subgraph", "compare_classes")
+FLOW_WRITE_TYPES = ("FLOW", "HOLDS", "IN_CLASS")
+"""The relationships ``write_flows`` writes: the edges, and the links of their ClassNeurons."""
 
 Query = Callable[[GraphStore, str, str], object]
 
@@ -129,10 +134,14 @@ def build(path: Path, engine: str, classes: int) -> dict[str, float]:
                 flows += len(batch)
                 store.write_relevance([row for g in graphs for row in g.relevance_rows()])
                 bar.update(len(graphs))
+        build_s = time.perf_counter() - started
+        written = store.counts().relationships
     return {
-        "build_s": time.perf_counter() - started,
+        "build_s": build_s,
         "flow_write_s": flow_seconds,
         "flows": flows,
+        "flow_write_relationships": sum(written[kind] for kind in FLOW_WRITE_TYPES),
+        "relationships": sum(written.values()),
         "build_rss_mb": rss_mb(),
     }
 
@@ -209,6 +218,8 @@ def describe(
         "classes": classes,
         **built,
         "flows_per_s": built["flows"] / built["flow_write_s"],
+        "relationships_per_s": built["flow_write_relationships"] / built["flow_write_s"],
+        "build_relationships_per_s": built["relationships"] / built["build_s"],
         "bytes_per_flow": size / built["flows"],
         "disk_mb": size / 2**20,
         "peak_rss_mb": max(built["build_rss_mb"], rss_mb()),
@@ -250,11 +261,13 @@ def run_point(
 
 def report(points: list[dict[str, Any]]) -> str:
     """One line per point: build figures, then median / p95 CPU ms of each query."""
-    head = f"{'classes':>8}{'build s':>9}{'FLOW/s':>10}{'B/edge':>8}{'RSS MB':>8}"
+    head = f"{'classes':>8}{'build s':>9}{'FLOW/s':>10}{'rel/s':>10}{'build rel/s':>12}"
+    head += f"{'B/edge':>8}{'RSS MB':>8}"
     head += "".join(f"{name:>18}" for name in QUERIES) + f"{'compare_datasets':>20}"
     lines = [head]
     for p in points:
         line = f"{p['classes']:>8}{p['build_s']:>9.0f}{p['flows_per_s']:>10,.0f}"
+        line += f"{p['relationships_per_s']:>10,.0f}{p['build_relationships_per_s']:>12,.0f}"
         line += f"{p['bytes_per_flow']:>8.0f}{p['peak_rss_mb']:>8.0f}"
         for name in QUERIES:
             line += f"{p['median_ms'][name]:>10.1f} /{p['p95_ms'][name]:>6.1f}"
