@@ -86,38 +86,38 @@ class PendingClasses:
     on_stored: Callable[[RunRow], None]
     total: int
     clock: Callable[[], float] = time.monotonic
-    _writes: list[ClassWrite] = field(default_factory=list)
-    _names: list[object] = field(default_factory=list)
-    _run: RunRow | None = None
+    _writes: list[ClassWrite] = field(default_factory=list, init=False)
+    _classes: list[int] = field(default_factory=list, init=False)
+    _run: RunRow | None = field(default=None, init=False)
     _last_store: float = field(init=False)
 
     def __post_init__(self) -> None:
         self._last_store = self.clock()
 
-    def add(self, write: ClassWrite | None, run: RunRow, name: object) -> None:
-        """Hold class ``name``'s rows (None: it wrote nothing), ``run`` counting it, and store
-        what is held once that is due."""
+    def add(self, write: ClassWrite | None, run: RunRow, class_index: int) -> None:
+        """Hold the rows of dataset class ``class_index`` (None: it wrote nothing), with
+        ``run`` counting it, and store what is held once that is due."""
         if write is not None:
             self._writes.append(write)
-        self._names.append(name)
+        self._classes.append(class_index)
         self._run = run
+        stored = run.classes - len(self._classes)
         waited = self.clock() - self._last_store
-        stored = run.classes - len(self._names)
-        if len(self._names) >= group_size(stored) or waited >= MAX_WAIT_S:
+        if len(self._classes) >= group_size(stored) or waited >= MAX_WAIT_S:
             self.flush()
 
     def flush(self) -> None:
         """Store what is held, then the Run row; nothing is held after, even if a write
-        fails (the Run row then still counts only the classes stored before)."""
-        run, writes, names = self._run, self._writes, self._names
-        self._run, self._writes, self._names = None, [], []
+        fails (the stored Run row then still counts only the classes stored before)."""
+        run, writes, classes = self._run, self._writes, self._classes
+        self._run, self._writes, self._classes = None, [], []
         if run is None:
             return
         if self.store is not None:
             store_classes(self.store, run.id, writes)
             self.store.write_nodes([run])
         self._last_store = self.clock()
-        first = run.classes - len(names) + 1
-        for position, name in enumerate(names, start=first):
-            log.info("class %d/%d done (%s)", position, self.total, name)
+        first = run.classes - len(classes) + 1
+        for position, class_index in enumerate(classes, start=first):
+            log.info("class %d/%d done (%s)", position, self.total, class_index)
         self.on_stored(run)
