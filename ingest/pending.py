@@ -1,12 +1,13 @@
 """Classes the worker has finished but not yet stored, and when it stores them.
 
 kuzu 0.11.3's COMMIT of a bulk load costs time in proportion to the rows the table already
-holds, whatever the relationships: appending 13,400 rows to a node table with one INT64 column
-commits in 0.06 s when it holds 200k rows, 0.23 s at 2M and 0.45 s at 8M, while the same append
-to an empty table beside it commits in 0.02 s. Each class writes about seven transactions
-(ClassNeurons and FLOW, images, image and class RELEVANT, critical paths, the Run marker), so a
-worker committing class by class spent 70% of a 500-class ingest of a small model committing
-and slowed from 3.3 to 2.2 classes a second over its first 300 classes.
+holds, whatever the relationships (``python -m bench.commit_cost``: appending 13,400 rows to a
+node table with one INT64 column commits in 0.060 s when it holds 200k rows, 0.24 s at 2M and
+0.60 s at 8M, while the same append to an empty table beside it commits in 0.02-0.05 s). Each
+class writes about seven transactions (ClassNeurons and FLOW, images, image and class RELEVANT,
+critical paths, the Run marker), so a worker committing class by class spent 70% of a
+500-class ingest of a small model committing and slowed from 3.3 to 2.2 classes a second over
+its first 300 classes.
 
 The worker therefore stores finished classes together: one write of each kind for the group,
 and then the Run node, whose ``classes`` count stays the commit marker (a run killed before it
@@ -79,7 +80,7 @@ def store_classes(store: GraphStore, run: str, writes: Sequence[ClassWrite]) -> 
 class PendingClasses:
     """The finished classes of a run not yet stored, with the Run row that counts them.
 
-    ``store`` is None on a rank that does not write: each class then counts as stored at once.
+    ``store`` is None on a rank that does not write: its groups are then only reported.
     ``on_stored`` hears each Run row written."""
 
     store: GraphStore | None
