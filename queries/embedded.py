@@ -334,8 +334,7 @@ class EmbeddedStore(GraphStore):
         self._check_writable("write flows")
         for batch in as_batches(flows):
             started = time.perf_counter()
-            table = frames.flow_table(batch)
-            ends = frames.class_neuron_table(batch)
+            table, ends = frames.flow_tables(batch)
             classes = pc.unique(ends.column("cls")).to_pylist()
             with self._transaction():
                 found = self.query_named(

@@ -8,7 +8,7 @@ order of ``queries.schema.REL_PROPERTIES``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -63,26 +63,41 @@ def _class_neuron_ids(run: str, classes: pa.Array, neurons: pa.Array) -> pa.Arra
     return pc.binary_join_element_wise(_constant(run, len(neurons)), classes, neurons, SEP)
 
 
-def flow_table(batch: FlowBatch) -> pa.Table:
-    """A FLOW batch in COPY order: src, dst (ClassNeuron ids), relevance, share, cost."""
+class FlowTables(NamedTuple):
+    """A FLOW batch as the two tables its write copies: the edges and the ClassNeurons they
+    end at."""
+
+    edges: pa.Table
+    ends: pa.Table
+
+
+def flow_tables(batch: FlowBatch) -> FlowTables:
+    """A FLOW batch's tables, each id column converted to Arrow once (the conversion is most
+    of their cost). ``edges`` in COPY order: src, dst (ClassNeuron ids), relevance, share,
+    cost; ``ends`` each ClassNeuron once, in COPY order: id, run, cls, neuron, layer, idx."""
     classes = _strings(batch.class_ids)
+    upper, lower = _strings(batch.upper), _strings(batch.lower)
     props = [column_name(p.name) for p in REL_PROPERTIES["FLOW"]]
     columns = [
-        _class_neuron_ids(batch.run, classes, _strings(batch.upper)),
-        _class_neuron_ids(batch.run, classes, _strings(batch.lower)),
+        _class_neuron_ids(batch.run, classes, upper),
+        _class_neuron_ids(batch.run, classes, lower),
         _floats(batch.relevance),
         _floats(batch.share),
         _floats(batch.cost()),
     ]
-    return pa.Table.from_arrays(columns, names=["src", "dst", *props])
+    edges = pa.Table.from_arrays(columns, names=["src", "dst", *props])
+    ends = pa.table(
+        {
+            "cls": pa.concat_arrays([classes, classes]),
+            "neuron": pa.concat_arrays([upper, lower]),
+        }
+    )
+    return FlowTables(edges, _class_neurons(batch.run, ends))
 
 
-def class_neuron_table(batch: FlowBatch) -> pa.Table:
-    """The ClassNeurons a FLOW batch's edges end at, each once, in COPY order: id, run, cls,
-    neuron, layer, idx."""
-    classes = _strings(np.concatenate([batch.class_ids, batch.class_ids]))
-    neurons = _strings(np.concatenate([batch.upper, batch.lower]))
-    pairs = pa.table({"cls": classes, "neuron": neurons}).group_by(["cls", "neuron"]).aggregate([])
+def _class_neurons(run: str, ends: pa.Table) -> pa.Table:
+    """The distinct (cls, neuron) pairs of ``ends`` as ClassNeuron rows."""
+    pairs = ends.group_by(["cls", "neuron"]).aggregate([])
     wrong = pc.invert(pc.match_substring_regex(pairs.column("neuron"), NEURON_ID_PATTERN))
     if pc.any(wrong).as_py():
         first = pc.filter(pairs.column("neuron"), wrong)[0].as_py()
@@ -90,8 +105,8 @@ def class_neuron_table(batch: FlowBatch) -> pa.Table:
     parts = pc.split_pattern(pairs.column("neuron"), SEP)
     return pa.table(
         {
-            "id": _class_neuron_ids(batch.run, pairs.column("cls"), pairs.column("neuron")),
-            "run": _constant(batch.run, len(pairs)),
+            "id": _class_neuron_ids(run, pairs.column("cls"), pairs.column("neuron")),
+            "run": _constant(run, len(pairs)),
             "cls": pairs.column("cls"),
             "neuron": pairs.column("neuron"),
             "layer": pc.list_element(parts, 1),

@@ -80,7 +80,7 @@ def batched(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str
 def flow_records(batch: FlowBatch) -> list[dict[str, Any]]:
     """A FLOW batch as ``row`` maps for write_flows.neo4j.cypher: src, dst (ClassNeuron ids),
     relevance, share, cost (NaN becomes null)."""
-    return frames.flow_table(batch).to_pylist()
+    return frames.flow_tables(batch).edges.to_pylist()
 
 
 TxFunction = Callable[[neo4j.ManagedTransaction, str, dict[str, Any]], list[dict[str, Any]]]
@@ -233,9 +233,9 @@ class Neo4jStore(GraphStore):
         """Merge FLOW edges keyed by (run, class, upper, lower), in batches."""
         self._check_writable("write flows")
         for batch in as_batches(flows):
-            ends = frames.class_neuron_table(batch).to_pylist()
-            self._write_rows("write_class_neurons", ends, checked=True)
-            self._write_rows("write_flows", flow_records(batch), checked=True)
+            edges, ends = frames.flow_tables(batch)
+            self._write_rows("write_class_neurons", ends.to_pylist(), checked=True)
+            self._write_rows("write_flows", edges.to_pylist(), checked=True)
 
     def write_relevance(self, rows: Sequence[RelevanceRow]) -> None:
         """Merge RELEVANT edges keyed by (run, source, neuron), in batches."""

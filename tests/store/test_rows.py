@@ -24,7 +24,7 @@ from relex.queries import (
     ids,
 )
 from relex.queries.embedded import used_params
-from relex.queries.frames import class_neuron_table, flow_table
+from relex.queries.frames import flow_tables
 from relex.queries.ids import class_neuron_id
 from relex.queries.lock import StoreLock, holder_pid, lock_path
 from relex.queries.rows import share_cost
@@ -74,15 +74,20 @@ def test_share_cost_is_minus_ln_share_where_positive() -> None:
 
 def test_flow_batch_columns_costs_and_rows() -> None:
     batch = FlowBatch.of(
-        "r", "d/0", ["u1", "u2", "u3"], ["l1", "l2", "l3"], [1, 2, 3], [0.5, np.nan, 0]
+        "r",
+        "d/0",
+        ["m/u/1", "m/u/2", "m/u/3"],
+        ["m/l/1", "m/l/2", "m/l/3"],
+        [1, 2, 3],
+        [0.5, np.nan, 0],
     )
     assert list(batch.class_ids) == ["d/0"] * 3
     assert batch.cost()[0] == pytest.approx(math.log(2))
     assert np.isnan(batch.cost()[1:]).all()
-    assert batch.rows()[1] == FlowRow("r", "d/0", "u2", "l2", 2.0, None)
-    table = flow_table(batch)
+    assert batch.rows()[1] == FlowRow("r", "d/0", "m/u/2", "m/l/2", 2.0, None)
+    table = flow_tables(batch).edges
     assert table.column_names == ["src", "dst", "relevance", "share", "cost"]
-    assert table.column("src")[0].as_py() == class_neuron_id("r", "d/0", "u1")
+    assert table.column("src")[0].as_py() == class_neuron_id("r", "d/0", "m/u/1")
     assert table.column("share").null_count == 1
     assert table.column("cost").null_count == 2
     both = FlowBatch.concat([batch, FlowBatch.from_rows(batch.rows())])
@@ -98,7 +103,7 @@ def test_a_flow_batch_ends_at_one_class_neuron_per_class_and_neuron() -> None:
         [1, 2, 3],
         [1, 1, 1],
     )
-    ends = class_neuron_table(batch).sort_by([("id", "ascending")]).to_pylist()
+    ends = flow_tables(batch).ends.sort_by([("id", "ascending")]).to_pylist()
     assert [(e["id"], e["run"], e["cls"], e["neuron"], e["layer"], e["idx"]) for e in ends] == [
         (class_neuron_id("r", "d/0", "m/c/0"), "r", "d/0", "m/c/0", "c", 0),
         (class_neuron_id("r", "d/0", "m/c/2"), "r", "d/0", "m/c/2", "c", 2),
@@ -107,7 +112,7 @@ def test_a_flow_batch_ends_at_one_class_neuron_per_class_and_neuron() -> None:
         (class_neuron_id("r", "d/1", "m/fc/1"), "r", "d/1", "m/fc/1", "fc", 1),
     ]
     with pytest.raises(InvalidRowError, match="'u1' is not a neuron id"):
-        class_neuron_table(FlowBatch.of("r", "d/0", ["u1"], ["m/c/0"], [1.0], [1.0]))
+        flow_tables(FlowBatch.of("r", "d/0", ["u1"], ["m/c/0"], [1.0], [1.0]))
 
 
 def test_flow_batches_reject_ragged_or_mixed_input() -> None:
