@@ -3,33 +3,35 @@
     python -m bench.scale --classes 10,100          # kuzu, 2 runs of each size, 20 rounds
     python -m bench.scale --classes 10,100 --json   # {query: {classes: p95 cpu ms}}
 
-Each point is built in a child process into a fresh store (deleted after): two runs ("nette"
-and "woof", as Imagenette and Imagewoof over one model) of N classes each, written class by
-class as in ``bench.queries`` (13,419 VGG16-shaped neurons, every upper neuron keeping its top-8
-incoming edges per class: 107,008 FLOW edges a class). Each run has 10 distinctly generated
-classes, and class i is a copy of class i mod 10 under its own id, so that building 1,000
-classes costs the writes and not the generation; they are written 100 classes a transaction (bulk
-loads). kuzu's COMMIT of a bulk load costs time in proportion to the rows the table already
-holds (``bench.commit_cost``): at 10 classes a transaction, a batch's commits grew from 0.9 s to
-6.1 s over the first 120 classes, so fewer, larger transactions keep a 1,000-class build to
-minutes.
-Then, read-only on one Kuzu thread, each query runs once a round on a class that changes from
-round to round, after one warm-up round; the CPU milliseconds of this process are reported
-(median and p95), with the build time, the relationships/s of ``write_flows`` (FLOW/s, and
-rel/s counting the HOLDS and IN_CLASS links of the ClassNeurons it writes with them), the whole
-build's relationships/s (RELEVANT and the model's edges too, over its whole time), bytes on
-disk per FLOW edge, the child's peak RSS, and one compare_datasets over all N matched class
-pairs.
+Each size is built in a child process into a fresh store: two runs ("nette" and "woof", as
+Imagenette and Imagewoof over one model) of N classes each, written class by class as in
+``bench.queries`` (13,419 VGG16-shaped neurons, every upper neuron keeping its top-8 incoming
+edges per class: 107,008 FLOW edges a class). Each run has 10 distinctly generated classes, and
+class i is a copy of class i mod 10 under its own id, so that building 1,000 classes costs the
+writes and not the generation; they are written 100 classes a transaction (bulk loads). kuzu's
+COMMIT of a bulk load costs time in proportion to the rows the table already holds
+(``bench.commit_cost``): at 10 classes a transaction, a batch's commits grew from 0.9 s to 6.1 s
+over the first 120 classes, so fewer, larger transactions keep a 1,000-class build to minutes.
+Then one more child opens every size's store read-only on one Kuzu thread and measures them in
+turns: each round runs each query on every store, on a class that changes from round to round,
+after one warm-up round. Measured apart, minutes from each other, the sizes' figures moved with
+the machine's load by up to 2x, more than the sizes differ. The CPU milliseconds of that process
+are reported (median and p95), with the build time, the relationships/s of ``write_flows``
+(FLOW/s, and rel/s counting the HOLDS and IN_CLASS links of the ClassNeurons it writes with
+them), the whole build's relationships/s (RELEVANT and the model's edges too, over its whole
+time), bytes on disk per FLOW edge, the build's peak RSS, and one compare_datasets over all N
+matched class pairs. The stores are deleted at the end.
 
-    python -m bench.scale --classes 1000 --keep DIR  # keep the store in DIR, measure it again later
+    python -m bench.scale --classes 10,100,1000 --keep DIR  # keep the stores in DIR
 
-With ``--keep`` a point's store and its build figures stay in DIR (``scale-N.kuzu``,
-``scale-N.json``); a later run with the same DIR measures that store without building it again.
+With ``--keep`` the stores and their build figures stay in DIR (``scale-N.kuzu``,
+``scale-N.json``); a later run with the same DIR measures them again without building them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import functools
 import json
@@ -168,28 +170,42 @@ def calls(classes: int) -> dict[str, Query]:
     }
 
 
-def measure(path: Path, engine: str, classes: int, rounds: int) -> dict[str, Any]:
-    """CPU milliseconds of each query (median, p95) and of one compare_datasets."""
-    times: dict[str, list[float]] = {name: [] for name in QUERIES}
-    stride = max(1, classes // max(rounds, 1)) * 7 + 1  # spread the classes over the run
-    with EmbeddedStore(
-        path, engine=engine, read_only=True, max_threads=1, buffer_pool_mb=POOL_MB
-    ) as store:
-        for r in range(rounds + 1):
-            for name, call in calls(classes).items():
-                cpu = time.process_time()
-                call(store, r * stride)
-                if r:
-                    times[name].append((time.process_time() - cpu) * 1000)
-        cpu = time.process_time()
-        compared = compare_datasets(store, run_a=RUNS[0][0], run_b=RUNS[1][0], k=10)
-        datasets_s = time.process_time() - cpu
-    return {
-        "median_ms": {name: statistics.median(v) for name, v in times.items()},
-        "p95_ms": {name: p95(v) for name, v in times.items()},
-        "compare_datasets_s": datasets_s,
-        "compared_pairs": len(compared.matched),
-    }
+def measure(stores: dict[int, Path], engine: str, rounds: int) -> dict[int, dict[str, Any]]:
+    """CPU milliseconds of each query (median, p95) and of one compare_datasets, per store.
+
+    The stores are open side by side and measured in turns: each round runs a query on every
+    store before the next query, so the machine's load falls on every size alike and the ratio
+    of two sizes compares like with like."""
+    times = {n: {name: [] for name in QUERIES} for n in stores}
+    stride = {n: max(1, n // max(rounds, 1)) * 7 + 1 for n in stores}  # spread over the run
+    with contextlib.ExitStack() as stack:
+        opened = {
+            n: stack.enter_context(
+                EmbeddedStore(
+                    path, engine=engine, read_only=True, max_threads=1, buffer_pool_mb=POOL_MB
+                )
+            )
+            for n, path in stores.items()
+        }
+        queries = {n: calls(n) for n in stores}
+        for r in tqdm(range(rounds + 1), desc="rounds", leave=False):
+            for name in QUERIES:
+                for n, store in opened.items():
+                    cpu = time.process_time()
+                    queries[n][name](store, r * stride[n])
+                    if r:
+                        times[n][name].append((time.process_time() - cpu) * 1000)
+        measured = {}
+        for n, store in opened.items():
+            cpu = time.process_time()
+            compared = compare_datasets(store, run_a=RUNS[0][0], run_b=RUNS[1][0], k=10)
+            measured[n] = {
+                "median_ms": {name: statistics.median(v) for name, v in times[n].items()},
+                "p95_ms": {name: p95(v) for name, v in times[n].items()},
+                "compare_datasets_s": time.process_time() - cpu,
+                "compared_pairs": len(compared.matched),
+            }
+    return measured
 
 
 def disk_bytes(path: Path) -> int:
@@ -204,59 +220,53 @@ def disk_bytes(path: Path) -> int:
     return total
 
 
-def point(path: Path, engine: str, classes: int, rounds: int) -> dict[str, Any]:
-    """Build, size and measure one store of ``classes`` classes a run."""
-    built = build(path, engine, classes)
-    return describe(classes, built, disk_bytes(path), measure(path, engine, classes, rounds))
+def store_path(folder: Path, classes: int) -> Path:
+    """Where the store of ``classes`` classes a run lies in ``folder``."""
+    return folder / f"scale-{classes}.kuzu"
 
 
-def describe(
-    classes: int, built: dict[str, float], size: int, measured: dict[str, Any]
-) -> dict[str, Any]:
-    """One point's figures: the build's, the store's size, the queries', the peak RSS."""
+def describe(classes: int, built: dict[str, float], measured: dict[str, Any]) -> dict[str, Any]:
+    """One point's figures: the build's (its peak RSS too), the store's size, the queries'."""
     return {
         "classes": classes,
         **built,
         "flows_per_s": built["flows"] / built["flow_write_s"],
         "relationships_per_s": built["flow_write_relationships"] / built["flow_write_s"],
         "build_relationships_per_s": built["relationships"] / built["build_s"],
-        "bytes_per_flow": size / built["flows"],
-        "disk_mb": size / 2**20,
-        "peak_rss_mb": max(built["build_rss_mb"], rss_mb()),
+        "bytes_per_flow": built["disk_bytes"] / built["flows"],
+        "disk_mb": built["disk_bytes"] / 2**20,
+        "peak_rss_mb": built["build_rss_mb"],
         **measured,
     }
 
 
-def kept_point(path: Path, engine: str, classes: int, rounds: int) -> dict[str, Any]:
-    """Like ``point``, on a store kept at ``path``: built (and its build figures saved beside
-    it) only if no earlier build finished there."""
+def child(*args: str) -> Any:
+    """Run this module with ``args`` in a child process; the JSON of its last line."""
+    command = [sys.executable, "-m", "bench.scale", *args]
+    done = subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def built_point(folder: Path, engine: str, classes: int) -> dict[str, float]:
+    """Build one store in a child process (its own peak RSS), unless a build already finished
+    there: its figures are saved beside the store (``scale-N.json``)."""
+    path = store_path(folder, classes)
     figures = path.with_suffix(".json")
     if not figures.exists():
         shutil.rmtree(path, ignore_errors=True)
         path.unlink(missing_ok=True)
-        built = build(path, engine, classes)
-        built["disk_bytes"] = disk_bytes(path)
+        built = child("--build", str(classes), "--engine", engine, "--store", str(path))
         figures.write_text(json.dumps(built))
-    built = json.loads(figures.read_text())
-    return describe(classes, built, built.pop("disk_bytes"), measure(path, engine, classes, rounds))
+    result: dict[str, float] = json.loads(figures.read_text())
+    return result
 
 
-def run_point(
-    base: Path, engine: str, classes: int, rounds: int, keep: Path | None
-) -> dict[str, Any]:
-    """One point in a child process (its own peak RSS); the store is deleted after unless kept."""
-    folder = keep or Path(tempfile.mkdtemp(prefix=f"relex-scale-{classes}-", dir=base))
-    try:
-        command = [sys.executable, "-m", "bench.scale", "--point", str(classes)]
-        store = folder / f"scale-{classes}.kuzu"
-        command += ["--engine", engine, "--rounds", str(rounds), "--store", str(store)]
-        command += ["--kept"] if keep else []
-        done = subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True)
-        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-        return result
-    finally:
-        if keep is None:
-            shutil.rmtree(folder, ignore_errors=True)
+def points(folder: Path, engine: str, sizes: list[int], rounds: int) -> list[dict[str, Any]]:
+    """Build (or reuse) every size's store, then measure them all in one child process."""
+    built = {n: built_point(folder, engine, n) for n in sizes}
+    args = ["--measure", ",".join(map(str, sizes)), "--engine", engine]
+    measured = child(*args, "--rounds", str(rounds), "--store", str(folder))
+    return [describe(n, built[n], measured[str(n)]) for n in sizes]
 
 
 def report(points: list[dict[str, Any]]) -> str:
@@ -283,28 +293,37 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--json", action="store_true", help="print {query: {classes: p95_ms}}")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
-    parser.add_argument("--keep", type=Path, help="keep each store in this folder and reuse it")
-    parser.add_argument("--point", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--keep", type=Path, help="keep the stores in this folder and reuse them")
+    parser.add_argument("--build", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--kept", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.point is not None:
-        measure_point = kept_point if args.kept else point
-        print(json.dumps(measure_point(args.store, args.engine, args.point, args.rounds)))
+    if args.build is not None:
+        built = build(args.store, args.engine, args.build)
+        print(json.dumps({**built, "disk_bytes": disk_bytes(args.store)}))
+        return
+    if args.measure is not None:
+        sizes = [int(part) for part in args.measure.split(",")]
+        stores = {n: store_path(args.store, n) for n in sizes}
+        print(json.dumps(measure(stores, args.engine, args.rounds)))
         return
     sizes = [int(part) for part in args.classes.split(",") if part.strip()]
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-    points = [run_point(args.dir, args.engine, n, args.rounds, args.keep) for n in sizes]
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="relex-scale-", dir=args.dir))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        measured = points(folder, args.engine, sizes, args.rounds)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
     if args.json:
-        print(json.dumps({q: {p["classes"]: p["p95_ms"][q] for p in points} for q in QUERIES}))
+        print(json.dumps({q: {p["classes"]: p["p95_ms"][q] for p in measured} for q in QUERIES}))
         return
     print(
         f"{args.engine}: 2 VGG16-shaped runs of N classes, top-{TOP_K}; {args.rounds} rounds, "
         f"1 Kuzu thread, CPU ms median / p95; load average {os.getloadavg()[0]:.1f}"
     )
-    print(report(points))
-    print(json.dumps(points))
+    print(report(measured))
+    print(json.dumps(measured))
 
 
 if __name__ == "__main__":
