@@ -17,7 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from relex.queries.analysis.lookup import ClassScope, class_scope, list_classes, positive
+from relex.queries.analysis.lookup import (
+    ClassScope,
+    class_scope,
+    list_classes,
+    neuron_params,
+    positive,
+)
 from relex.queries.analysis.results import (
     ClassComparison,
     ClassInfo,
@@ -141,6 +147,7 @@ def _profile(store: GraphStore, run: str, class_id: str, k: int) -> _ClassProfil
     model = scope.run.model
     ids = [neuron_id(model, name, index) for name, chosen in top.items() for index in chosen]
     keys = {neuron: parse_neuron_id(neuron).local for neuron in ids}
-    rows = store.query_named("flows_from", {"run": run, "class_id": class_id, "ids": ids})
+    params = {"run": run, "class_id": class_id, **neuron_params(ids)}
+    rows = store.query_named("flows_from", params)
     edges = {(keys[row["src"]], keys[row["dst"]]) for row in rows if row["dst"] in keys}
     return _ClassProfile(scope, relevance, top, edges)

@@ -34,6 +34,7 @@ from relex.queries.analysis.lookup import (
     class_scope,
     layer_named,
     neuron_in,
+    neuron_params,
     positive,
 )
 from relex.queries.analysis.neurons import edge_of
@@ -110,7 +111,8 @@ def _walk_frontier(
     frontier, depth = [source], top
     walked: set[str] = set()
     while depth > bottom and len(frontier) <= FRONTIER_LIMIT:
-        rows = _usable(store.query_named("flows_from", {**params, "ids": frontier}), params)
+        found = store.query_named("flows_from", {**params, **neuron_params(frontier)})
+        rows = _usable(found, params)
         pairs += _group(rows)
         walked.update(frontier)
         # A neuron reached again along a skip connection has had its edges read already.
@@ -185,5 +187,5 @@ def _edges_on(
     uppers = sorted({neuron for path in paths for neuron in path[:-1]})
     if not uppers:
         return {}
-    rows = store.query_named("flows_from", {**params, "ids": uppers})
+    rows = store.query_named("flows_from", {**params, **neuron_params(uppers)})
     return {(row["src"], row["dst"]): edge_of(row) for row in rows}

@@ -3,12 +3,13 @@ clear NotFoundError instead of an empty answer."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from relex.queries.analysis.errors import InvalidArgumentError
 from relex.queries.analysis.results import ClassInfo, LayerInfo, RunInfo
 from relex.queries.errors import NotFoundError
-from relex.queries.ids import SEP
+from relex.queries.ids import SEP, parse_neuron_id
 from relex.queries.rows import RunRow
 from relex.queries.store import GraphStore
 
@@ -18,6 +19,13 @@ def positive(name: str, value: int) -> int:
     if value < 1:
         raise InvalidArgumentError(f"{name} must be at least 1, not {value}")
     return value
+
+
+def neuron_params(ids: Sequence[str]) -> dict[str, list[str] | list[int]]:
+    """The parameters that name neurons for flows_from, flows_into and neuron_relevance: their
+    ids, and their indices, which the embedded store's texts test first (kuzu 0.11.3 tests a
+    list of ids by comparing strings one by one; the integer test leaves it few rows)."""
+    return {"ids": list(ids), "indices": sorted({parse_neuron_id(i).index for i in ids})}
 
 
 def list_runs(store: GraphStore) -> list[RunInfo]:

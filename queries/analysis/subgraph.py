@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from relex.queries.analysis.errors import InvalidArgumentError
-from relex.queries.analysis.lookup import class_scope, neuron_in, positive
+from relex.queries.analysis.lookup import class_scope, neuron_in, neuron_params, positive
 from relex.queries.analysis.neurons import edge_of
 from relex.queries.analysis.results import Edge, Subgraph, SubgraphNode
 from relex.queries.ids import parse_neuron_id
@@ -53,7 +53,7 @@ def subgraph(
         for query, frontier in frontiers.items():
             if level > steps[query] or not frontier:
                 continue
-            rows = store.query_named(query, {**params, "ids": frontier})
+            rows = store.query_named(query, {**params, **neuron_params(frontier)})
             step = [
                 edge_of(row)
                 for row in rows
@@ -95,7 +95,7 @@ def _strongest_first(edges: list[Edge], *, outward: bool) -> list[str]:
 
 
 def _relevance(store: GraphStore, params: dict[str, Any], ids: list[str]) -> dict[str, float]:
-    rows = store.query_named("neuron_relevance", {**params, "ids": ids})
+    rows = store.query_named("neuron_relevance", {**params, **neuron_params(ids)})
     return {row["id"]: row["relevance"] for row in rows}
 
 
