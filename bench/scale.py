@@ -12,9 +12,10 @@ writes and not the generation; they are written 100 classes a transaction (bulk 
 COMMIT of a bulk load costs time in proportion to the rows the table already holds
 (``bench.commit_cost``): at 10 classes a transaction, a batch's commits grew from 0.9 s to 6.1 s
 over the first 120 classes, so fewer, larger transactions keep a 1,000-class build to minutes.
-Then one more child opens every size's store read-only on one Kuzu thread and measures them in
-turns: each round runs each query on every store, on a class that changes from round to round,
-after one warm-up round. Measured apart, minutes from each other, the sizes' figures moved with
+Then one more child measures every size's stores in turns, read-only on one Kuzu thread: each
+round runs each query on every store, on a class that changes from round to round, each time
+on a class's first look (the store opened afresh, the query run on another class first) and
+again (see ``measure``). Measured apart, minutes from each other, the sizes' figures moved with
 the machine's load by up to 2x, more than the sizes differ. The CPU milliseconds of that process
 are reported (median and p95), with the build time, the relationships/s of ``write_flows``
 (FLOW/s, and rel/s counting the HOLDS and IN_CLASS links of the ClassNeurons it writes with
@@ -31,7 +32,6 @@ With ``--keep`` the stores and their build figures stay in DIR (``scale-N.kuzu``
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import functools
 import json
@@ -171,41 +171,55 @@ def calls(classes: int) -> dict[str, Query]:
 
 
 def measure(stores: dict[int, Path], engine: str, rounds: int) -> dict[int, dict[str, Any]]:
-    """CPU milliseconds of each query (median, p95) and of one compare_datasets, per store.
+    """CPU milliseconds of each query (median, p95) on a class's first look and again, and of
+    one compare_datasets, per store.
 
-    The stores are open side by side and measured in turns: each round runs a query on every
-    store before the next query, so the machine's load falls on every size alike and the ratio
-    of two sizes compares like with like."""
-    times = {n: {name: [] for name in QUERIES} for n in stores}
+    A first look: the store is opened afresh (an empty page cache), the query runs once on
+    another class of the run (so that its statements are prepared and the pages that every
+    class shares are cached, as in a server that has been up a while), then on the round's
+    class, measured; then once more on that class, measured as "again". Without the fresh
+    open a small store's classes are all cached after a few rounds and a large store's never
+    are, and the two sizes would be compared in different states. Each round measures a query
+    on every store before the next query, so the machine's load falls on every size alike."""
+    first = {n: {name: [] for name in QUERIES} for n in stores}
+    again = {n: {name: [] for name in QUERIES} for n in stores}
     stride = {n: max(1, n // max(rounds, 1)) * 7 + 1 for n in stores}  # spread over the run
-    with contextlib.ExitStack() as stack:
-        opened = {
-            n: stack.enter_context(
-                EmbeddedStore(
-                    path, engine=engine, read_only=True, max_threads=1, buffer_pool_mb=POOL_MB
-                )
-            )
-            for n, path in stores.items()
-        }
-        queries = {n: calls(n) for n in stores}
-        for r in tqdm(range(rounds + 1), desc="rounds", leave=False):
-            for name in QUERIES:
-                for n, store in opened.items():
-                    cpu = time.process_time()
-                    queries[n][name](store, r * stride[n])
-                    if r:
-                        times[n][name].append((time.process_time() - cpu) * 1000)
-        measured = {}
-        for n, store in opened.items():
+
+    def opened(path: Path) -> EmbeddedStore:
+        return EmbeddedStore(
+            path, engine=engine, read_only=True, max_threads=1, buffer_pool_mb=POOL_MB
+        )
+
+    queries = {n: calls(n) for n in stores}
+    for r in tqdm(range(rounds), desc="rounds", leave=False):
+        for name in QUERIES:
+            for n, path in stores.items():
+                call, c = queries[n][name], r * stride[n]
+                with opened(path) as store:
+                    call(store, c + 1)
+                    first[n][name].append(cpu_ms(call, store, c))
+                    again[n][name].append(cpu_ms(call, store, c))
+    measured = {}
+    for n, path in stores.items():
+        with opened(path) as store:
             cpu = time.process_time()
             compared = compare_datasets(store, run_a=RUNS[0][0], run_b=RUNS[1][0], k=10)
             measured[n] = {
-                "median_ms": {name: statistics.median(v) for name, v in times[n].items()},
-                "p95_ms": {name: p95(v) for name, v in times[n].items()},
+                "median_ms": {name: statistics.median(v) for name, v in first[n].items()},
+                "p95_ms": {name: p95(v) for name, v in first[n].items()},
+                "again_median_ms": {name: statistics.median(v) for name, v in again[n].items()},
+                "again_p95_ms": {name: p95(v) for name, v in again[n].items()},
                 "compare_datasets_s": time.process_time() - cpu,
                 "compared_pairs": len(compared.matched),
             }
     return measured
+
+
+def cpu_ms(call: Query, store: GraphStore, c: int) -> float:
+    """The CPU milliseconds of this process that ``call`` takes on class ``c``."""
+    cpu = time.process_time()
+    call(store, c)
+    return (time.process_time() - cpu) * 1000
 
 
 def disk_bytes(path: Path) -> int:
@@ -270,19 +284,25 @@ def points(folder: Path, engine: str, sizes: list[int], rounds: int) -> list[dic
 
 
 def report(points: list[dict[str, Any]]) -> str:
-    """One line per point: build figures, then median / p95 CPU ms of each query."""
+    """A line of build figures per point, then median / p95 CPU ms of each query per point, on
+    a first look and again."""
     head = f"{'classes':>8}{'build s':>9}{'FLOW/s':>10}{'rel/s':>10}{'build rel/s':>12}"
-    head += f"{'B/edge':>8}{'RSS MB':>8}"
-    head += "".join(f"{name:>18}" for name in QUERIES) + f"{'compare_datasets':>20}"
+    head += f"{'B/edge':>8}{'RSS MB':>8}{'compare_datasets':>20}"
     lines = [head]
     for p in points:
         line = f"{p['classes']:>8}{p['build_s']:>9.0f}{p['flows_per_s']:>10,.0f}"
         line += f"{p['relationships_per_s']:>10,.0f}{p['build_relationships_per_s']:>12,.0f}"
         line += f"{p['bytes_per_flow']:>8.0f}{p['peak_rss_mb']:>8.0f}"
-        for name in QUERIES:
-            line += f"{p['median_ms'][name]:>10.1f} /{p['p95_ms'][name]:>6.1f}"
         pairs = f"{p['compare_datasets_s']:.1f} s, {p['compared_pairs']} pairs"
         lines.append(line + f"{pairs:>20}")
+    lines.append(f"{'classes':>8}{'':>12}" + "".join(f"{name:>18}" for name in QUERIES))
+    for p in points:
+        for state, prefix in (("first look", ""), ("again", "again_")):
+            line = f"{p['classes']:>8}{state:>12}"
+            for name in QUERIES:
+                median, p95_ms = p[prefix + "median_ms"][name], p[prefix + "p95_ms"][name]
+                line += f"{median:>10.1f} /{p95_ms:>6.1f}"
+            lines.append(line)
     return "\n".join(lines)
 
 
@@ -291,7 +311,9 @@ def main() -> None:
     parser.add_argument("--classes", default="10,100,1000", help="comma-separated run sizes")
     parser.add_argument("--engine", choices=ENGINES, default="kuzu")
     parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--json", action="store_true", help="print {query: {classes: p95_ms}}")
+    parser.add_argument(
+        "--json", action="store_true", help="print {query: {classes: first-look p95 ms}}"
+    )
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--keep", type=Path, help="keep the stores in this folder and reuse them")
     parser.add_argument("--build", type=int, help=argparse.SUPPRESS)
