@@ -49,11 +49,15 @@ def subgraph(
     seen = {query: set(hops) for query in steps}
     truncated = False
     params: dict[str, Any] = {"run": run, "class_id": class_id}
+    layer_depth = {layer.name: layer.depth for layer in scope.layers}
+    # No FLOW edge leaves the bottom layer downwards or enters the top one from above.
+    edgeless = {"flows_from": min(layer_depth.values()), "flows_into": max(layer_depth.values())}
     for level in range(1, max(up, down) + 1):
         for query, frontier in frontiers.items():
-            if level > steps[query] or not frontier:
+            ask = [n for n in frontier if layer_depth[parse_neuron_id(n).layer] != edgeless[query]]
+            if level > steps[query] or not ask:
                 continue
-            rows = store.query_named(query, {**params, **neuron_params(frontier)})
+            rows = store.query_named(query, {**params, **neuron_params(ask)})
             step = [
                 edge_of(row)
                 for row in rows
@@ -68,7 +72,6 @@ def subgraph(
             frontiers[query] = [n for n in reached if n in hops and n not in seen[query]]
             seen[query].update(frontiers[query])
     relevance = _relevance(store, params, list(hops))
-    layer_depth = {layer.name: layer.depth for layer in scope.layers}
     nodes = [
         _node(neuron, layer_depth, hops[neuron], relevance.get(neuron), neuron in chosen)
         for neuron in hops
