@@ -5,6 +5,7 @@ loopback port."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -117,6 +118,13 @@ def passes_on_ladybug(
     assert suite is not None, output
     assert int(suite.get("tests", "0")) >= min_tests, output
     assert suite.get("failures") == "0" and suite.get("errors") == "0", output
+
+
+def ctrl_c_as_from_a_terminal() -> None:
+    """Give a child SIGINT's default action, as a terminal's Ctrl-C finds it (for
+    ``preexec_fn``): a shell without job control starts background jobs with SIGINT ignored,
+    children inherit that, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def free_port() -> int:

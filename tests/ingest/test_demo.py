@@ -28,6 +28,7 @@ from relex.ingest.demo import (
 from relex.ingest.errors import RelexError
 from relex.queries import GraphStore, StoreSettings, open_store
 from relex.queries.analysis import critical_paths
+from tests.helpers import ctrl_c_as_from_a_terminal
 
 RELEX = [sys.executable, "-m", "relex"]
 TINY: dict[str, Any] = {"images_per_class": 2, "top_k": 3, "batch_size": 4, "device": "cpu"}
@@ -164,7 +165,10 @@ def test_ctrl_c_during_ingest_then_a_second_demo_resumes_without_duplicates(
 ) -> None:
     interrupted = data_dir / "interrupted.kuzu"
     process = subprocess.Popen(
-        demo(interrupted, data_dir, "--no-serve"), stderr=subprocess.PIPE, text=True
+        demo(interrupted, data_dir, "--no-serve"),
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=ctrl_c_as_from_a_terminal,
     )
     assert process.stderr is not None
     deadline = time.monotonic() + 300
