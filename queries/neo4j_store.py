@@ -77,12 +77,6 @@ def batched(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str
         yield list(rows[start : start + size])
 
 
-def flow_records(batch: FlowBatch) -> list[dict[str, Any]]:
-    """A FLOW batch as ``row`` maps for write_flows.neo4j.cypher: src, dst (ClassNeuron ids),
-    relevance, share, cost (NaN becomes null)."""
-    return frames.flow_tables(batch).edges.to_pylist()
-
-
 TxFunction = Callable[[neo4j.ManagedTransaction, str, dict[str, Any]], list[dict[str, Any]]]
 
 

@@ -54,8 +54,10 @@ def subgraph(
     edgeless = {"flows_from": min(layer_depth.values()), "flows_into": max(layer_depth.values())}
     for level in range(1, max(up, down) + 1):
         for query, frontier in frontiers.items():
+            if level > steps[query]:
+                continue
             ask = [n for n in frontier if layer_depth[parse_neuron_id(n).layer] != edgeless[query]]
-            if level > steps[query] or not ask:
+            if not ask:
                 continue
             rows = store.query_named(query, {**params, **neuron_params(ask)})
             step = [

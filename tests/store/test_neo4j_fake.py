@@ -25,8 +25,9 @@ from relex.queries import (
     catalogue,
     open_store,
 )
+from relex.queries.frames import flow_tables
 from relex.queries.ids import class_neuron_id
-from relex.queries.neo4j_store import QUERY_NAMES, Neo4jStore, flow_records
+from relex.queries.neo4j_store import QUERY_NAMES, Neo4jStore
 from tests.store.fake_driver import RecordingDriver
 from tests.store.synthetic import small_run
 
@@ -142,6 +143,11 @@ def test_flows_are_batched_as_row_maps(driver: FakeDriver) -> None:
     }
     assert sent[1][0]["cost"] == pytest.approx(-math.log(rows[3].share or math.nan))
     assert [r for batch in sent for r in batch] == flow_records(FlowBatch.from_rows(rows))
+
+
+def flow_records(batch: FlowBatch) -> list[dict[str, Any]]:
+    """A FLOW batch as the ``row`` maps write_flows.neo4j.cypher is sent (NaN as null)."""
+    return flow_tables(batch).edges.to_pylist()
 
 
 def test_flow_records_match_the_rows(driver: FakeDriver) -> None:
