@@ -3,17 +3,19 @@
 What a path and its score mean is in ``queries.analysis.paths``: evidence for the class
 (positive flows through positive neurons) or, on request, evidence against it; every cost is
 non-negative, and the search is exact. Its input is every FLOW edge of the class and sign that a
-path from the source can use, fetched in two phases, the same text and code on the embedded
-store and on Neo4j:
+path from the source can use, the same text and code on the embedded store and on Neo4j. The
+class's ClassNeurons are read first with their store keys (``class_neuron_keys``), so that the
+edges are asked for and come back by key, and no later statement reads a ClassNeuron's
+properties through HOLDS (on kuzu each such read scans the whole ClassNeuron table). Then the
+edges, in two phases:
 
 1. while the reachable neurons of the next layer are few (at most ``FRONTIER_LIMIT``), the
-   edges leaving exactly those neurons (``flows_from``: an indexed look-up per neuron);
+   edges leaving exactly those neurons (``flows_from_keys``);
 2. then all of the class's edges of the layers left down to the target (``class_flows``, one
-   row of parallel lists per upper layer: neuron indices, the lower ends' node keys and costs,
-   with the keys' layers and indices beside them).
+   row of parallel lists per upper layer: neuron indices, the lower ends' keys and costs).
 
-The relevance and share of the edges on the chosen paths are read at the end (``flows_from``
-on the paths' neurons).
+The relevance and share of the edges on the chosen paths are read at the end
+(``flows_from_keys`` on the paths' neurons).
 
 From VGG16's output neuron, phase 1 walks fc8 -> fc7 -> fc6 (1, 8, 64 neurons) and phase 2
 pulls the convolutional layers, which leaves out the ~70,000 fc edges of the class that no path
@@ -29,18 +31,13 @@ from typing import Any
 
 import numpy as np
 
+from relex.queries.analysis.class_neurons import ClassNeurons
 from relex.queries.analysis.errors import InvalidArgumentError
-from relex.queries.analysis.lookup import (
-    class_scope,
-    layer_named,
-    neuron_in,
-    neuron_params,
-    positive,
-)
+from relex.queries.analysis.lookup import class_scope, layer_named, neuron_in, positive
 from relex.queries.analysis.neurons import edge_of
 from relex.queries.analysis.paths import LayerEdges, k_best_paths
-from relex.queries.analysis.results import CriticalPaths, Edge, LayerInfo, Path
-from relex.queries.ids import neuron_id, parse_neuron_id
+from relex.queries.analysis.results import CriticalPaths, LayerInfo, Path
+from relex.queries.ids import neuron_id
 from relex.queries.schema import PATH_SIGNS
 from relex.queries.store import GraphStore
 
@@ -79,12 +76,15 @@ def critical_paths(
             f"target layer {target.name} must lie below the source's layer {start.layer.name}"
         )
     params: dict[str, Any] = {"run": run, "class_id": class_id, "sign": PATH_SIGNS[sign]}
-    pairs, depth = _walk_frontier(store, params, start.id, start.layer.depth, target.depth)
+    model = scope.run.model
+    neurons = ClassNeurons(store, run=run, class_id=class_id, model=model)
+    start_keys = neurons.keys([start.id])
+    pairs, depth = _walk_frontier(params, neurons, start_keys, start.layer.depth, target.depth)
     if depth > target.depth:
         # Skip connections reach layers that phase 2 pulls whole: keep their edges once.
         depths = {layer.name: layer.depth for layer in scope.layers}
         pairs = [pair for pair in pairs if depths[pair.upper_layer] > depth]
-        pairs += _pull_layers(store, params, scope.layers, target.depth, depth)
+        pairs += _pull_layers(store, params, neurons, scope.layers, target.depth, depth)
     found = k_best_paths(
         pairs,
         {layer.name: layer.depth for layer in scope.layers},
@@ -92,28 +92,32 @@ def critical_paths(
         target_layer=target.name,
         k=k,
     )
-    model = scope.run.model
     hops = [tuple(neuron_id(model, layer, index) for layer, index in p.hops) for p in found]
-    details = _edges_on(store, params, hops)
+    uppers = sorted({neurons.key(*hop) for path in found for hop in path.hops[:-1]})
+    details = {(row["src"], row["dst"]): edge_of(row) for row in neurons.edges(uppers)}
     paths = tuple(
-        Path.of(neurons, tuple(details[pair] for pair in itertools.pairwise(neurons)), path.cost)
-        for path, neurons in zip(found, hops, strict=True)
+        Path.of(ids, tuple(details[pair] for pair in itertools.pairwise(ids)), path.cost)
+        for path, ids in zip(found, hops, strict=True)
     )
     return CriticalPaths(run, class_id, sign, start.id, target.name, scope.info.images, paths)
 
 
 def _walk_frontier(
-    store: GraphStore, params: dict[str, Any], source: str, top: int, bottom: int
+    params: dict[str, Any],
+    neurons: ClassNeurons,
+    source: list[Any],
+    top: int,
+    bottom: int,
 ) -> tuple[list[LayerEdges], int]:
-    """Phase 1: the edges leaving the reachable neurons, layer by layer from the source while
-    they are few; returns them and the depth of the first layer not walked."""
+    """Phase 1: the edges leaving the reachable neurons (keys), layer by layer from the source
+    (no key if the class has no ClassNeuron there) while they are few; returns them and the
+    depth of the first layer not walked."""
     pairs: list[LayerEdges] = []
-    frontier, depth = [source], top
-    walked: set[str] = set()
+    frontier, depth = source, top
+    walked: set[Any] = set()
     while depth > bottom and len(frontier) <= FRONTIER_LIMIT:
-        found = store.query_named("flows_from", {**params, **neuron_params(frontier)})
-        rows = _usable(found, params)
-        pairs += _group(rows)
+        rows = _usable(neurons.keyed_edges(frontier), params)
+        pairs += _group(rows, neurons)
         walked.update(frontier)
         # A neuron reached again along a skip connection has had its edges read already.
         frontier = sorted({row["dst"] for row in rows} - walked)
@@ -124,31 +128,23 @@ def _walk_frontier(
 
 
 def _pull_layers(
-    store: GraphStore, params: dict[str, Any], layers: Sequence[LayerInfo], bottom: int, top: int
+    store: GraphStore,
+    params: dict[str, Any],
+    neurons: ClassNeurons,
+    layers: Sequence[LayerInfo],
+    bottom: int,
+    top: int,
 ) -> list[LayerEdges]:
     """Phase 2: every usable edge of the class from layers bottom+1 .. top."""
     names = [layer.name for layer in layers if bottom < layer.depth <= top]
-    lows = [layer.name for layer in layers if layer.depth <= top]
-    rows = store.query_named("class_flows", {**params, "layers": names, "lows": lows})
-    neurons = [row for row in rows if row["part"] == "neurons"]
-    keys = np.asarray([key for row in neurons for key in row["key"]])
-    order = np.argsort(keys, kind="stable")
-    keys = keys[order]
-    indices = np.asarray([i for row in neurons for i in row["up"]], dtype=np.int64)[order]
-    layer_of = np.asarray([row["layer"] for row in neurons for _ in row["key"]])[order]
     pairs = []
-    for row in rows:
-        if row["part"] != "flows":
-            continue
-        at = np.searchsorted(keys, np.asarray(row["key"]))
+    for row in store.query_named("class_flows", {**params, "layers": names}):
+        low_layers, low = neurons.locate(row["key"])
         up = np.asarray(row["up"], dtype=np.int64)
         cost = np.asarray(row["cost"], dtype=np.float64)
-        low_layers = layer_of[at]
         for low_layer in np.unique(low_layers):
             kept = low_layers == low_layer
-            pairs.append(
-                LayerEdges(row["layer"], str(low_layer), up[kept], indices[at[kept]], cost[kept])
-            )
+            pairs.append(LayerEdges(row["layer"], str(low_layer), up[kept], low[kept], cost[kept]))
     return pairs
 
 
@@ -159,33 +155,16 @@ def _usable(rows: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str
     ]
 
 
-def _group(rows: list[dict[str, Any]]) -> list[LayerEdges]:
-    """Rows of ``flows_from`` (neuron ids) as LayerEdges per layer pair."""
-    grouped: dict[tuple[str, str], list[tuple[int, int, Any]]] = {}
-    for row in rows:
-        src, dst = parse_neuron_id(row["src"]), parse_neuron_id(row["dst"])
-        grouped.setdefault((src.layer, dst.layer), []).append((src.index, dst.index, row["cost"]))
+def _group(rows: list[dict[str, Any]], neurons: ClassNeurons) -> list[LayerEdges]:
+    """Rows of ``flows_from_keys`` as LayerEdges per layer pair."""
+    if not rows:
+        return []
+    up_layers, up = neurons.locate([row["src"] for row in rows])
+    low_layers, low = neurons.locate([row["dst"] for row in rows])
+    cost = np.asarray([row["cost"] for row in rows], dtype=np.float64)
     pairs = []
-    for (up_layer, low_layer), edges in grouped.items():
-        up, low, cost = zip(*edges, strict=True)
-        pairs.append(
-            LayerEdges(
-                up_layer,
-                low_layer,
-                np.asarray(up, dtype=np.int64),
-                np.asarray(low, dtype=np.int64),
-                np.asarray(cost, dtype=np.float64),
-            )
-        )
+    layer_pairs = zip(up_layers.tolist(), low_layers.tolist(), strict=True)
+    for up_layer, low_layer in sorted(set(layer_pairs)):
+        kept = (up_layers == up_layer) & (low_layers == low_layer)
+        pairs.append(LayerEdges(up_layer, low_layer, up[kept], low[kept], cost[kept]))
     return pairs
-
-
-def _edges_on(
-    store: GraphStore, params: dict[str, Any], paths: list[tuple[str, ...]]
-) -> dict[tuple[str, str], Edge]:
-    """The stored edges between consecutive neurons of the paths, by (upper, lower)."""
-    uppers = sorted({neuron for path in paths for neuron in path[:-1]})
-    if not uppers:
-        return {}
-    rows = store.query_named("flows_from", {**params, **neuron_params(uppers)})
-    return {(row["src"], row["dst"]): edge_of(row) for row in rows}

@@ -1,10 +1,5 @@
-// class_flows.cypher on Neo4j: the same two parts, with the node's element id as its key.
+// class_flows.cypher on Neo4j, with the node's element id as its key.
 MATCH (c:Class {id: $class_id})-[:HOLDS]->(a:ClassNeuron)-[f:FLOW]->(b:ClassNeuron)
 WHERE a.run = $run AND a.layer IN $layers AND f.cost IS NOT NULL AND f.relevance * $sign > 0
-RETURN 'flows' AS part, a.layer AS layer, collect(a.`index`) AS up, collect(elementId(b)) AS key,
-       collect(f.cost) AS cost
-UNION ALL
-MATCH (c:Class {id: $class_id})-[:HOLDS]->(n:ClassNeuron)
-WHERE n.run = $run AND n.layer IN $lows
-RETURN 'neurons' AS part, n.layer AS layer, collect(n.`index`) AS up, collect(elementId(n)) AS key,
-       [] AS cost;
+RETURN a.layer AS layer, collect(a.`index`) AS up, collect(elementId(b)) AS key,
+       collect(f.cost) AS cost;
