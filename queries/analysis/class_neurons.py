@@ -33,10 +33,6 @@ class ClassNeurons:
         self._indices = np.asarray([i for row in rows for i in row["idx"]], dtype=np.int64)[order]
         self._layers = np.asarray([row["layer"] for row in rows for _ in row["key"]])[order]
 
-    def key(self, layer: str, index: int) -> Any:
-        """The key of neuron ``index`` of ``layer``."""
-        return self._by_layer[layer][index]
-
     def keys(self, neurons: Sequence[str]) -> list[Any]:
         """The keys of those of these neurons (ids) that the class has ClassNeurons for."""
         parts = [parse_neuron_id(neuron) for neuron in neurons]

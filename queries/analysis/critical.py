@@ -93,7 +93,7 @@ def critical_paths(
         k=k,
     )
     hops = [tuple(neuron_id(model, layer, index) for layer, index in p.hops) for p in found]
-    uppers = sorted({neurons.key(*hop) for path in found for hop in path.hops[:-1]})
+    uppers = sorted(set(neurons.keys([neuron for ids in hops for neuron in ids[:-1]])))
     details = {(row["src"], row["dst"]): edge_of(row) for row in neurons.edges(uppers)}
     paths = tuple(
         Path.of(ids, tuple(details[pair] for pair in itertools.pairwise(ids)), path.cost)

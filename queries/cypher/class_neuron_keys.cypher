@@ -1,8 +1,8 @@
 // The ClassNeurons of one class of a run, one row per layer: their indices and node keys as
-// parallel lists. The key is the node's offset, which flows_from_keys and class_flows return for
-// an edge's ends and take for its upper ends: read once here, it spares those texts the
-// ClassNeuron property reads through HOLDS that cost a scan of the whole ClassNeuron table
-// each (kuzu 0.11.3: one flows_from of 64 neurons 22 against 9 ms among 26.8M ClassNeurons).
+// parallel lists. The key is the node's offset: flows_from_keys takes and returns keys, and
+// class_flows returns them for the lower ends. Read once here, they spare those texts the
+// ClassNeuron property reads through HOLDS that cost a pass over the whole ClassNeuron table
+// each (kuzu 0.11.3: one step of 64 neurons 22 against 9 ms among 26.8M ClassNeurons).
 // Keys are those of the stored nodes: a rewrite of the class gives it new ones.
 MATCH (c:Class {id: $class_id})-[:HOLDS]->(n:ClassNeuron)
 WITH n
