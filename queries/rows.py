@@ -40,10 +40,9 @@ def share_cost(share: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """The weight of a FLOW in shortest paths, ``cost = -ln(share)``, elementwise: NaN where the
     share is not positive (or NaN). The share itself is defined by ``ingest.aggregate``."""
     values = np.asarray(share, dtype=np.float64)
-    positive = values > 0.0
     out = np.full(values.shape, np.nan)
-    out[positive] = -np.log(values[positive])
-    return out
+    np.log(values, out=out, where=values > 0.0)
+    return np.negative(out, out=out)
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,6 +113,10 @@ def test_a_flow_batch_ends_at_one_class_neuron_per_class_and_neuron() -> None:
     ]
     with pytest.raises(InvalidRowError, match="'u1' is not a neuron id"):
         flow_tables(FlowBatch.of("r", "d/0", ["u1"], ["m/c/0"], [1.0], [1.0]))
+    with pytest.raises(InvalidRowError, match="upper/lower has a missing id"):
+        flow_tables(FlowBatch.of("r", "d/0", ["m/fc/1"], [None], [1.0], [1.0]))
+    with pytest.raises(InvalidRowError, match="class_ids has a missing id"):
+        flow_tables(FlowBatch.of("r", [None], ["m/fc/1"], ["m/c/0"], [1.0], [1.0]))
 
 
 def test_flow_batches_reject_ragged_or_mixed_input() -> None:
