@@ -64,5 +64,5 @@ class ClassNeurons:
     def edges(self, keys: Sequence[Any]) -> list[dict[str, Any]]:
         """The rows of :meth:`keyed_edges` with both ends as neuron ids."""
         rows = self.keyed_edges(keys)
-        ends = [self.ids([row[end] for row in rows]) if rows else [] for end in ("src", "dst")]
+        ends = [self.ids([row[end] for row in rows]) for end in ("src", "dst")]
         return [{**row, "src": src, "dst": dst} for row, src, dst in zip(rows, *ends, strict=True)]

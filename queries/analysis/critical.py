@@ -157,8 +157,6 @@ def _usable(rows: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str
 
 def _group(rows: list[dict[str, Any]], neurons: ClassNeurons) -> list[LayerEdges]:
     """Rows of ``flows_from_keys`` as LayerEdges per layer pair."""
-    if not rows:
-        return []
     up_layers, up = neurons.locate([row["src"] for row in rows])
     low_layers, low = neurons.locate([row["dst"] for row in rows])
     cost = np.asarray([row["cost"] for row in rows], dtype=np.float64)
